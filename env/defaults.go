@@ -1,0 +1,103 @@
+package env
+
+import "time"
+
+// insecureDevKey is development's built-in secret. It starts with the marker
+// Django's deploy check looks for, so `onit check --deploy` flags it anywhere.
+const insecureDevKey = "django-insecure-onit-development-key-never-use-in-production-0123456789"
+
+// Defaults returns the settings an environment starts from before variables
+// are applied. Production is safe by default; development is convenient.
+func Defaults(e Environment) Settings {
+	s := Settings{
+		Env: e,
+		HTTP: HTTP{
+			Addr:              ":8080",
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       15 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       75 * time.Second, // AWS ALB idle timeout is 60 s; ours must be longer
+			RequestTimeout:    10 * time.Second,
+			ShutdownTimeout:   25 * time.Second,
+			ShutdownDelay:     5 * time.Second,
+		},
+		MySQL: MySQL{
+			Port:     3306,
+			Database: "onit",
+			// RDS db.t4g.micro allows about 60-85 connections; keep ~10 for
+			// operators, monitoring and migrations. During a blue/green deploy
+			// both colours run, so 2 instances per colour means 4 at peak:
+			// 4 × 10 = 40, well inside the budget.
+			MaxOpenConns:    10,
+			ConnMaxLifetime: 4 * time.Minute,
+			QueryTimeout:    10 * time.Second,
+			DialTimeout:     3 * time.Second,
+			SlowQuery:       200 * time.Millisecond,
+			Instances:       4,
+			ServerMaxConns:  60,
+		},
+		Redis: Redis{
+			RedisDialTimeout:  2 * time.Second,
+			RedisReadTimeout:  time.Second,
+			RedisWriteTimeout: time.Second,
+			PoolSize:          20,
+			KeyPrefix:         "onit:",
+			CacheTTL:          10 * time.Minute,
+		},
+		Security: Security{
+			ContentTypeNosniff: true,
+			ReferrerPolicy:     "same-origin",
+			CrossOriginOpener:  "same-origin",
+			FrameOptions:       "DENY",
+		},
+		Sessions: Sessions{
+			CookieName:     "sessionid",
+			CookieAge:      14 * 24 * time.Hour,
+			CookieSecure:   true,
+			CookieHTTPOnly: true,
+			LocalCacheTTL:  30 * time.Second,
+			LocalCacheSize: 10000,
+		},
+		Password: Password{
+			Iterations:    870000,
+			Validators:    []string{"similarity", "min_length", "common", "numeric"},
+			MinLength:     8,
+			MaxSimilarity: 0.7,
+		},
+		Throttle: Throttle{
+			AccountLimit:  10,
+			AccountWindow: 15 * time.Minute,
+			ClientLimit:   100,
+			ClientWindow:  time.Minute,
+		},
+		Log:    Log{Level: "info", Format: "json"},
+		I18n:   I18n{LanguageCode: "en"},
+		Static: Static{URL: "/static/"},
+	}
+	switch e {
+	case Development:
+		s.Security.SecretKey = insecureDevKey
+		s.Security.Debug = true
+		s.Sessions.CookieSecure = false
+		s.MySQL.MigrateOnStart = true
+		s.Log = Log{Level: "debug", Format: "text"}
+	case Test:
+		s.Security.SecretKey = insecureDevKey
+		s.Sessions.CookieSecure = false
+		s.MySQL.MigrateOnStart = true
+		// Tests hash many passwords; production cost would make them crawl.
+		s.Password.Iterations = 1000
+		s.Log = Log{Level: "warn", Format: "text"}
+		s.HTTP.ShutdownDelay = 0
+	case Production:
+		s.Security.HSTSSeconds = 31536000
+		s.Security.HSTSIncludeSubdomains = true
+		s.Security.HSTSPreload = true
+		s.Security.ProxySSLHeader = "X-Forwarded-Proto"
+		s.Redis.DisableIdentity = true
+		s.Redis.Cluster = true
+		s.Redis.RedisTLS = true
+		s.MySQL.TLS = true
+	}
+	return s
+}

@@ -1,0 +1,71 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/onitapp/onit/domain/accounts"
+)
+
+// UserRepository stores users.
+type UserRepository interface {
+	// Create inserts u and sets its ID. Conflict when the email key is taken.
+	Create(ctx context.Context, u *accounts.User) error
+	// ByID returns the user. NotFound when absent.
+	ByID(ctx context.Context, id int64) (accounts.User, error)
+	// ByEmailKey returns the user with that normalised email. NotFound when absent.
+	ByEmailKey(ctx context.Context, key string) (accounts.User, error)
+	// Update loads the user under a lock, applies fn and saves the result.
+	// NotFound when absent; fn's error aborts without saving.
+	Update(ctx context.Context, id int64, fn func(*accounts.User) error) (accounts.User, error)
+}
+
+// SessionRepository is the durable store of sessions (the truth).
+type SessionRepository interface {
+	// Create stores s. Conflict when the hash exists.
+	Create(ctx context.Context, s accounts.Session) error
+	// ByHash returns the session. NotFound when absent (expired ones are returned; callers check).
+	ByHash(ctx context.Context, hash string) (accounts.Session, error)
+	// Delete removes one session; absent is not an error.
+	Delete(ctx context.Context, hash string) error
+	// DeleteForUser removes every session of the user except keepHash and
+	// returns the hashes it removed, so caches can drop them.
+	DeleteForUser(ctx context.Context, userID int64, keepHash string) ([]string, error)
+	// DeleteExpired removes sessions that expired before now and returns how many.
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+}
+
+// SessionCache is a fast copy of sessions (Django's cached_db). It may lose
+// entries at any time; the repository stays the truth.
+type SessionCache interface {
+	// Get returns the session and true on a hit.
+	Get(ctx context.Context, hash string) (accounts.Session, bool, error)
+	// Set stores s until its expiry.
+	Set(ctx context.Context, s accounts.Session) error
+	// Delete drops sessions; absent ones are not an error.
+	Delete(ctx context.Context, hashes ...string) error
+}
+
+// PasswordHasher hashes and verifies passwords in Django's encoded format
+// (pbkdf2_sha256$iterations$salt$hash).
+type PasswordHasher interface {
+	// Hash encodes password with a fresh random salt and the configured cost.
+	Hash(password string) (string, error)
+	// Verify reports whether password matches encoded, and whether a match
+	// should be re-hashed because its algorithm or cost is outdated. An empty,
+	// unusable ("!…") or unknown encoded value still costs one full hash and
+	// never matches, so timing reveals nothing.
+	Verify(password, encoded string) (ok, needsRehash bool)
+}
+
+// LoginThrottle counts login attempts. Implementations fail open: when their
+// store is down they allow the attempt and report the outage in err.
+type LoginThrottle interface {
+	// Check returns how long the caller must wait (0: go ahead) before
+	// attempting a login for the account key from the client address.
+	Check(ctx context.Context, accountKey, clientAddr string) (time.Duration, error)
+	// Failed records a failed attempt for the account key.
+	Failed(ctx context.Context, accountKey string) error
+	// Succeeded clears the account key's failures.
+	Succeeded(ctx context.Context, accountKey string) error
+}
