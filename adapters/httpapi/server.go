@@ -1,0 +1,142 @@
+// Package httpapi is the HTTP adapter: the echo router, middleware, the JSON
+// API handlers of every module, problem documents and the OpenAPI document.
+// echo is used only inside this package, so a move to echo v5 touches one
+// package.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/onitapp/onit/adapters/i18n"
+	"github.com/onitapp/onit/env"
+)
+
+// Config is what the HTTP adapter reads from settings.
+type Config struct {
+	Env      env.Environment
+	HTTP     env.HTTP
+	Security env.Security
+}
+
+// Checker is a backing service /readyz asks before reporting ready.
+type Checker interface {
+	Name() string
+	Ping(ctx context.Context) error
+}
+
+// Module registers a feature module's routes on the /api/v1 group.
+type Module func(api *echo.Group)
+
+// Server is Onit's HTTP server.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	cat      *i18n.Catalog
+	e        *echo.Echo
+	srv      *http.Server
+	ln       net.Listener
+	checks   []Checker
+	draining atomic.Bool
+	debug    bool
+	openapi  []byte
+	served   chan struct{}
+}
+
+// New builds the router with every module's routes. It does not listen yet.
+func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modules ...Module) (*Server, error) {
+	doc, err := Document()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug && cfg.Env != env.Production, openapi: doc, served: make(chan struct{})}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
+		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
+
+	e.GET("/healthz", s.healthz)
+	e.HEAD("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.HEAD("/readyz", s.readyz)
+	e.GET("/api/openapi.json", s.openAPI)
+	api := e.Group("/api/v1")
+	for _, m := range modules {
+		m(api)
+	}
+	s.e = e
+	s.srv = &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Handler returns the router, for tests that need no listener.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Routes lists the registered routes (method and echo path template).
+func (s *Server) Routes() []*echo.Route { return s.e.Routes() }
+
+// Listen binds the configured address. It is separate from Serve so start-up
+// fails at once (port in use) instead of inside a goroutine.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.HTTP.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound address (useful when ONIT_HTTP_ADDR ends in :0).
+func (s *Server) Addr() net.Addr {
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Serve serves on the bound listener until Shutdown; run it in a goroutine.
+func (s *Server) Serve() {
+	defer close(s.served)
+	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.log.Error("http server stopped", "err", err)
+	}
+}
+
+// Shutdown drains the server: /readyz turns 503 at once so load balancers
+// stop sending traffic, new requests are still served during the delay,
+// then the listener closes and in-flight requests get until ctx's deadline.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	if d := s.cfg.HTTP.ShutdownDelay; d > 0 {
+		s.log.Info("draining: readiness is now 503", "delay", d)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
+	err := s.srv.Shutdown(ctx)
+	if s.ln != nil {
+		<-s.served
+	}
+	if err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}
