@@ -1,0 +1,23 @@
+package bootstrap
+
+import (
+	"io"
+	"testing"
+
+	"go.uber.org/fx"
+
+	"github.com/onitapp/onit/env"
+)
+
+// Every environment's composition must resolve: a missing provider or a
+// cycle fails here instead of at deploy time.
+func TestCompositionsValidate(t *testing.T) {
+	for _, e := range []env.Environment{env.Development, env.Test, env.Production} {
+		t.Run(string(e), func(t *testing.T) {
+			s := env.Defaults(e)
+			if err := fx.ValidateApp(Composition(s, io.Discard), Serving); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,209 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+
+	appaccounts "github.com/onitapp/onit/app/accounts"
+	"github.com/onitapp/onit/adapters/djangohash"
+	"github.com/onitapp/onit/adapters/httpapi"
+	"github.com/onitapp/onit/adapters/i18n"
+	"github.com/onitapp/onit/adapters/mysql"
+	"github.com/onitapp/onit/adapters/passwordlist"
+	"github.com/onitapp/onit/adapters/redisstore"
+	"github.com/onitapp/onit/adapters/system"
+	"github.com/onitapp/onit/domain/password"
+	"github.com/onitapp/onit/env"
+	"github.com/onitapp/onit/migrations"
+	"github.com/onitapp/onit/ports"
+)
+
+// settingsModule supplies the settings and each concern's slice of them, so
+// constructors ask only for what they use.
+func settingsModule(s env.Settings) fx.Option {
+	return fx.Module("settings", fx.Supply(s, s.HTTP, s.MySQL, s.Redis, s.Security, s.Sessions,
+		s.Password, s.Throttle, s.Log, s.I18n, s.Static, s.Metrics, s.Checks))
+}
+
+// loggingModule provides the process logger and routes fx's own events to
+// it at debug level, so start-up is quiet unless asked.
+func loggingModule(w io.Writer) fx.Option {
+	return fx.Module("logging",
+		fx.Provide(func(cfg env.Log) *slog.Logger { return NewLogger(cfg, w) }),
+		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
+			l := &fxevent.SlogLogger{Logger: log}
+			l.UseLogLevel(slog.LevelDebug)
+			return l
+		}),
+	)
+}
+
+// systemModule binds the real clock and random source.
+var systemModule = fx.Module("system",
+	fx.Provide(
+		fx.Annotate(func() system.Clock { return system.Clock{} }, fx.As(new(ports.Clock))),
+		fx.Annotate(func() system.Random { return system.Random{} }, fx.As(new(ports.Random))),
+	),
+)
+
+// checker tags a health probe for /readyz.
+func checker(f any) any {
+	return fx.Annotate(f, fx.As(new(httpapi.Checker)), fx.ResultTags(`group:"checks"`))
+}
+
+// mysqlModule opens the pool, runs migrations on start when configured, and
+// provides the repositories both outside and inside transactions.
+var mysqlModule = fx.Module("mysql",
+	fx.Provide(
+		openDB,
+		reposFor,
+		fx.Annotate(newUnitOfWork, fx.As(new(ports.UnitOfWork))),
+		checker(mysql.NewHealth),
+	),
+	fx.Invoke(migrateOnStart),
+)
+
+func openDB(lc fx.Lifecycle, cfg env.MySQL, log *slog.Logger) (*bun.DB, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.DialTimeout+cfg.QueryTimeout)
+	defer cancel()
+	db, err := mysql.Open(ctx, cfg, log, nil)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(db.Close))
+	return db, nil
+}
+
+func newUnitOfWork(db *bun.DB) *mysql.UnitOfWork { return mysql.NewUnitOfWork(db, mysqlRepos) }
+
+func reposFor(db *bun.DB) ports.Repos { return mysqlRepos(db) }
+
+// mysqlRepos lists every MySQL repository acting on db, which is the pool
+// or a transaction.
+func mysqlRepos(db bun.IDB) ports.Repos {
+	return ports.Repos{
+		Users:    mysql.NewUserRepository(db),
+		Sessions: mysql.NewSessionRepository(db),
+	}
+}
+
+func migrateOnStart(lc fx.Lifecycle, cfg env.MySQL, db *bun.DB, log *slog.Logger) {
+	if !cfg.MigrateOnStart {
+		return
+	}
+	lc.Append(fx.StartHook(func(ctx context.Context) error {
+		r, err := migrations.NewRunner(db.DB, log)
+		if err != nil {
+			return err
+		}
+		res, err := r.Up(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate on start: %w", err)
+		}
+		if len(res) > 0 {
+			log.Info("migrations applied", "count", len(res))
+		}
+		return nil
+	}))
+}
+
+// redisModule builds the client and the Redis-backed ports.
+var redisModule = fx.Module("redis",
+	fx.Provide(
+		newRedis,
+		func(cfg env.Redis) redisstore.Keys { return redisstore.Keys{Prefix: cfg.KeyPrefix} },
+		fx.Annotate(redisstore.NewSessionCache, fx.As(new(ports.SessionCache))),
+		fx.Annotate(redisstore.NewLoginThrottle, fx.As(new(ports.LoginThrottle))),
+		checker(redisstore.NewHealth),
+	),
+)
+
+func newRedis(lc fx.Lifecycle, cfg env.Redis) (redis.UniversalClient, error) {
+	c, err := redisstore.NewClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(c.Close))
+	return c, nil
+}
+
+// accountsModule is the accounts feature: hasher, password policy, service.
+var accountsModule = fx.Module("accounts",
+	fx.Provide(
+		fx.Annotate(func(cfg env.Password) *djangohash.Hasher { return djangohash.New(cfg.Iterations) }, fx.As(new(ports.PasswordHasher))),
+		passwordPolicy,
+		newAccountsService,
+		httpapi.NewAccountsAPI,
+	),
+)
+
+// passwordPolicy builds Django's validators from ONIT_PASSWORD_* settings.
+func passwordPolicy(cfg env.Password) (password.Policy, error) {
+	p := password.Policy{MaxSimilarity: cfg.MaxSimilarity}
+	for _, v := range cfg.Validators {
+		switch v {
+		case "similarity":
+			p.Similarity = true
+		case "min_length":
+			p.MinLength = cfg.MinLength
+		case "common":
+			list, err := passwordlist.Load(cfg.CommonListPath)
+			if err != nil {
+				return p, &env.Error{Var: "ONIT_PASSWORD_LIST_PATH", Msg: err.Error()}
+			}
+			p.Common = list
+		case "numeric":
+			p.Numeric = true
+		}
+	}
+	return p, nil
+}
+
+func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos, cache ports.SessionCache,
+	throttle ports.LoginThrottle, hasher ports.PasswordHasher, uow ports.UnitOfWork,
+	clock ports.Clock, random ports.Random, log *slog.Logger,
+) *appaccounts.Service {
+	cfg := appaccounts.Config{SessionAge: s.CookieAge, Policy: policy}
+	return appaccounts.New(cfg, r.Users, r.Sessions, cache, throttle, hasher, uow, clock, random, log)
+}
+
+// httpModule builds the server. Management commands share it without
+// serving; Serving ties it to the application's lifecycle.
+var httpModule = fx.Module("http",
+	fx.Provide(
+		func(cfg env.I18n) (*i18n.Catalog, error) { return i18n.Load(cfg.LanguageCode) },
+		fx.Annotate(newServer, fx.ParamTags(``, ``, ``, `group:"checks"`)),
+	),
+)
+
+// Serving listens at start (so a taken port fails start-up), serves in a
+// goroutine and drains at stop.
+var Serving = fx.Invoke(runServer)
+
+func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []httpapi.Checker, accounts *httpapi.AccountsAPI) (*httpapi.Server, error) {
+	cfg := httpapi.Config{Env: s.Env, HTTP: s.HTTP, Security: s.Security}
+	return httpapi.New(cfg, log, cat, checks,
+		accounts.Register,
+	)
+}
+
+func runServer(lc fx.Lifecycle, srv *httpapi.Server, cfg env.HTTP, log *slog.Logger) {
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			if err := srv.Listen(); err != nil {
+				return err
+			}
+			go srv.Serve()
+			log.Info("listening", "addr", srv.Addr().String())
+			return nil
+		},
+		OnStop: srv.Shutdown,
+	})
+}
