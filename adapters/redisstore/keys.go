@@ -1,0 +1,84 @@
+package redisstore
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// DefaultPrefix namespaces Onit's keys when Keys.Prefix is empty, so the
+// instance can share a Redis with other applications.
+const DefaultPrefix = "onit:"
+
+// Keys builds every key Onit writes. The scheme is
+//
+//	<prefix><kind>:{<id>}
+//
+// with these kinds:
+//
+//	onit:sess:{<token hash>}        a cached session (value: encodeSession)
+//	onit:sess:{<token hash>}        or its revocation tombstone
+//	onit:thr:acct:{<digest>}        failed logins of one account (counter)
+//	onit:thr:ip:{<digest>}          login attempts from one client (counter)
+//	onit:proj:…, onit:task:…        projects and tasks: see ObjectCache
+//
+// The braces are a Redis Cluster hash tag: only the part inside them picks
+// the slot. Keys that one command, transaction or script must touch
+// together have to share a slot, so they must carry the same tag (Tagged
+// with the same tag, different kinds); keys of different entities must not,
+// or one slot becomes a hot spot. The prefix therefore must not contain
+// braces (see Validate): a tag in it would put every key in one slot.
+//
+// Throttle ids are digests, not the e-mail address or client address
+// itself: user input of any length and personal data stay out of key names
+// (which show up in SCAN, MONITOR and slow logs), and braces in an address
+// cannot break the tag.
+type Keys struct {
+	// Prefix starts every key; empty means DefaultPrefix.
+	Prefix string
+}
+
+// Validate reports a prefix that would break the slot layout.
+func (k Keys) Validate() error {
+	if strings.ContainsAny(k.Prefix, "{}") {
+		return fmt.Errorf("redisstore: key prefix %q contains a brace, which would hash every key to one cluster slot", k.Prefix)
+	}
+	return nil
+}
+
+func (k Keys) prefix() string {
+	if k.Prefix == "" {
+		return DefaultPrefix
+	}
+	return k.Prefix
+}
+
+// Plain returns prefix + kind, for keys that need no slot control.
+func (k Keys) Plain(kind string) string { return k.prefix() + kind }
+
+// Tagged returns prefix + kind + ":{" + tag + "}". Keys built with the same
+// tag land in the same cluster slot whatever their kind.
+func (k Keys) Tagged(kind, tag string) string {
+	return k.prefix() + kind + ":{" + tag + "}"
+}
+
+// Session is the key of the cached session with the given token hash.
+func (k Keys) Session(tokenHash string) string { return k.Tagged("sess", tokenHash) }
+
+// ThrottleAccount is the failure counter of a normalised account key.
+func (k Keys) ThrottleAccount(accountKey string) string {
+	return k.Tagged("thr:acct", digest(accountKey))
+}
+
+// ThrottleClient is the attempt counter of a client address.
+func (k Keys) ThrottleClient(clientAddr string) string {
+	return k.Tagged("thr:ip", digest(clientAddr))
+}
+
+// digest shortens s to 128 bits of SHA-256 in hex: collisions are out of
+// reach, and the key stays short in a 1 GB budget.
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:16])
+}
