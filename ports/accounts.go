@@ -9,14 +9,18 @@ import (
 
 // UserRepository stores users.
 type UserRepository interface {
-	// Create inserts u and sets its ID. Conflict when the email key is taken.
+	// Create inserts u and sets its ID. Conflict (accounts.ErrEmailTaken)
+	// when the email key is taken; the store's unique index decides, so two
+	// concurrent creates give one user.
 	Create(ctx context.Context, u *accounts.User) error
 	// ByID returns the user. NotFound when absent.
 	ByID(ctx context.Context, id int64) (accounts.User, error)
 	// ByEmailKey returns the user with that normalised email. NotFound when absent.
 	ByEmailKey(ctx context.Context, key string) (accounts.User, error)
 	// Update loads the user under a lock, applies fn and saves the result.
-	// NotFound when absent; fn's error aborts without saving.
+	// NotFound when absent; fn's error aborts without saving and is returned
+	// as is; Conflict (accounts.ErrEmailTaken) when fn moved the email key
+	// onto another user's.
 	Update(ctx context.Context, id int64, fn func(*accounts.User) error) (accounts.User, error)
 }
 
@@ -31,7 +35,8 @@ type SessionRepository interface {
 	// DeleteForUser removes every session of the user except keepHash and
 	// returns the hashes it removed, so caches can drop them.
 	DeleteForUser(ctx context.Context, userID int64, keepHash string) ([]string, error)
-	// DeleteExpired removes sessions that expired before now and returns how many.
+	// DeleteExpired removes sessions expired at now (ExpiresAt <= now, see
+	// accounts.Session.Expired) and returns how many.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 }
 

@@ -61,6 +61,14 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// The client address feeds throttling, so it must not be spoofable:
+	// X-Forwarded-For is trusted only behind a configured proxy (and then
+	// only from private-range hops, where a load balancer lives).
+	if cfg.Security.ProxySSLHeader != "" {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
 	e.Use(s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
 		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
 

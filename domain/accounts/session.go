@@ -1,6 +1,14 @@
 package accounts
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// TokenBytes is the entropy of a session token: Django's 32-character
+// [a-z0-9] key has about 165 bits; 32 random bytes give 256.
+const TokenBytes = 32
 
 // Session is a login. Only the SHA-256 hash of its token is ever stored, so a
 // database dump does not hand out live sessions.
@@ -10,3 +18,22 @@ type Session struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
+
+// HashToken returns the hex SHA-256 under which a token's session is stored.
+// A plain hash suffices (no salt, no stretching) because the token is 256
+// random bits, not something a person chose.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewSession starts a session for the user at now that lasts age. Expiry is
+// fixed, not sliding, as Django's default.
+func NewSession(token string, userID int64, now time.Time, age time.Duration) Session {
+	now = now.UTC()
+	return Session{TokenHash: HashToken(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(age)}
+}
+
+// Expired reports whether the session no longer authenticates at now: it
+// stops working at the instant of expiry, not one tick later.
+func (s Session) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt) }

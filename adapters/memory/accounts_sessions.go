@@ -1,0 +1,135 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/onitapp/onit/domain"
+	"github.com/onitapp/onit/domain/accounts"
+	"github.com/onitapp/onit/ports"
+)
+
+// SessionRepository is the in-memory twin of the MySQL sessions table.
+type SessionRepository struct {
+	mu sync.Mutex
+	m  map[string]accounts.Session
+}
+
+var _ ports.SessionRepository = (*SessionRepository)(nil)
+
+// NewSessionRepository returns an empty repository.
+func NewSessionRepository() *SessionRepository {
+	return &SessionRepository{m: map[string]accounts.Session{}}
+}
+
+// Create stores s; Conflict when its hash exists.
+func (r *SessionRepository) Create(_ context.Context, s accounts.Session) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[s.TokenHash]; ok {
+		return domain.ErrConflict
+	}
+	r.m[s.TokenHash] = s
+	return nil
+}
+
+// ByHash returns the session, expired or not; NotFound when absent.
+func (r *SessionRepository) ByHash(_ context.Context, hash string) (accounts.Session, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.m[hash]
+	if !ok {
+		return accounts.Session{}, domain.ErrNotFound
+	}
+	return s, nil
+}
+
+// Delete removes one session; absent is not an error.
+func (r *SessionRepository) Delete(_ context.Context, hash string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.m, hash)
+	return nil
+}
+
+// DeleteForUser removes the user's sessions except keepHash and returns the
+// removed hashes, sorted.
+func (r *SessionRepository) DeleteForUser(_ context.Context, userID int64, keepHash string) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var gone []string
+	for h, s := range r.m {
+		if s.UserID == userID && h != keepHash {
+			gone = append(gone, h)
+			delete(r.m, h)
+		}
+	}
+	slices.Sort(gone)
+	return gone, nil
+}
+
+// DeleteExpired removes sessions whose expiry is not after now, the
+// instant they stop working (accounts.Session.Expired).
+func (r *SessionRepository) DeleteExpired(_ context.Context, now time.Time) (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var n int64
+	for h, s := range r.m {
+		if s.Expired(now) {
+			delete(r.m, h)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// SessionCache is the in-memory twin of the Redis session cache. Entries
+// never expire by themselves; callers check ExpiresAt, as they must with
+// any cache.
+type SessionCache struct {
+	mu sync.Mutex
+	m  map[string]accounts.Session
+}
+
+var _ ports.SessionCache = (*SessionCache)(nil)
+
+// NewSessionCache returns an empty cache.
+func NewSessionCache() *SessionCache {
+	return &SessionCache{m: map[string]accounts.Session{}}
+}
+
+// Get returns the session and true on a hit.
+func (c *SessionCache) Get(_ context.Context, hash string) (accounts.Session, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[hash]
+	return s, ok, nil
+}
+
+// Set stores s.
+func (c *SessionCache) Set(_ context.Context, s accounts.Session) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[s.TokenHash] = s
+	return nil
+}
+
+// Delete drops sessions; absent ones are not an error.
+func (c *SessionCache) Delete(_ context.Context, hashes ...string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, h := range hashes {
+		delete(c.m, h)
+	}
+	return nil
+}
+
+// Len returns how many sessions are cached, for tests that check the cache
+// was filled or emptied.
+func (c *SessionCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
