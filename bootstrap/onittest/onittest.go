@@ -64,7 +64,9 @@ func WithRedis(r redis.UniversalClient, k redisstore.Keys) Option {
 }
 
 // WithFx adds fx options, typically fx.Decorate to swap an adapter.
-func WithFx(opts ...fx.Option) Option { return func(c *config) { c.options = append(c.options, opts...) } }
+func WithFx(opts ...fx.Option) Option {
+	return func(c *config) { c.options = append(c.options, opts...) }
+}
 
 // New boots an App and stops it when the test ends.
 func New(t testing.TB, opts ...Option) *App {

@@ -1,0 +1,122 @@
+package mysql
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/onitapp/onit/domain/accounts"
+	"github.com/onitapp/onit/ports"
+)
+
+// Deletes name the table instead of the model: bun would alias it
+// ("DELETE FROM sessions AS session_row"), which MariaDB before 11.6 and
+// the embedded engine reject.
+
+// expiredBatch bounds one DELETE of DeleteExpired, so purging a large
+// backlog never holds locks on millions of rows at once.
+const expiredBatch = 5000
+
+// sessionRow is a row of the sessions table. The token itself is never
+// stored, only its hash.
+type sessionRow struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	TokenHash string    `bun:"token_hash"`
+	UserID    int64     `bun:"user_id"`
+	CreatedAt time.Time `bun:"created_at"`
+	ExpiresAt time.Time `bun:"expires_at"`
+}
+
+func sessionFromDomain(s accounts.Session) sessionRow {
+	return sessionRow{TokenHash: s.TokenHash, UserID: s.UserID,
+		CreatedAt: dbTime(s.CreatedAt), ExpiresAt: dbTime(s.ExpiresAt)}
+}
+
+func (r sessionRow) toDomain() accounts.Session {
+	return accounts.Session{TokenHash: r.TokenHash, UserID: r.UserID,
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}
+}
+
+// SessionRepository stores sessions in the sessions table, the truth the
+// Redis cache copies.
+type SessionRepository struct{ db bun.IDB }
+
+var _ ports.SessionRepository = (*SessionRepository)(nil)
+
+// NewSessionRepository returns a repository on db: the pool, or a
+// transaction of the unit of work.
+func NewSessionRepository(db bun.IDB) *SessionRepository { return &SessionRepository{db: db} }
+
+// Create inserts s. Conflict when the hash exists.
+func (r *SessionRepository) Create(ctx context.Context, s accounts.Session) error {
+	row := sessionFromDomain(s)
+	_, err := r.db.NewInsert().Model(&row).Exec(ctx)
+	return MapError(err)
+}
+
+// ByHash returns the session, expired or not; NotFound when absent.
+func (r *SessionRepository) ByHash(ctx context.Context, hash string) (accounts.Session, error) {
+	var row sessionRow
+	if err := r.db.NewSelect().Model(&row).Where("token_hash = ?", hash).Scan(ctx); err != nil {
+		return accounts.Session{}, MapError(err)
+	}
+	return row.toDomain(), nil
+}
+
+// Delete removes one session; absent is not an error.
+func (r *SessionRepository) Delete(ctx context.Context, hash string) error {
+	_, err := r.db.NewDelete().TableExpr("sessions").Where("token_hash = ?", hash).Exec(ctx)
+	return MapError(err)
+}
+
+// DeleteForUser removes the user's sessions except keepHash and returns the
+// removed hashes. It deletes exactly the rows it read (locked FOR UPDATE),
+// so a session created meanwhile is neither deleted unreported, which would
+// leave its cache copy alive, nor reported without being deleted.
+// Round-trips: SELECT and DELETE inside a transaction (its own adds BEGIN
+// and COMMIT); just the SELECT when there is nothing to delete.
+func (r *SessionRepository) DeleteForUser(ctx context.Context, userID int64, keepHash string) ([]string, error) {
+	var hashes []string
+	err := inTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
+		hashes = nil
+		if err := tx.NewSelect().Model((*sessionRow)(nil)).Column("token_hash").
+			Where("user_id = ?", userID).Where("token_hash <> ?", keepHash).
+			For("UPDATE").Scan(ctx, &hashes); err != nil {
+			return MapError(err)
+		}
+		if len(hashes) == 0 {
+			return nil
+		}
+		_, err := tx.NewDelete().TableExpr("sessions").Where("token_hash IN (?)", bun.In(hashes)).Exec(ctx)
+		return MapError(err)
+	})
+	if err != nil {
+		return nil, MapError(err)
+	}
+	return hashes, nil
+}
+
+// DeleteExpired removes sessions expired at now (expires_at <= now, the
+// instant accounts.Session.Expired turns true) in batches over
+// sessions_expires_at_idx, and returns how many.
+func (r *SessionRepository) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := r.db.NewDelete().TableExpr("sessions").
+			Where("expires_at <= ?", dbTime(now)).Limit(expiredBatch).Exec(ctx)
+		if err != nil {
+			return total, MapError(err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, MapError(err)
+		}
+		total += n
+		if n < expiredBatch {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"sort"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed sql/*.sql
+var embedded embed.FS
+
+// Lock timing. The lease is how long a crashed migrator's lock outlives it;
+// the heartbeat renews it well inside the lease while a long migration runs.
+// A waiting migrator retries every lockRetry for lockTries times (5 minutes).
+const (
+	lockLease     = 30 * time.Second
+	lockHeartbeat = 5 * time.Second
+	lockRetry     = time.Second
+	lockTries     = 300
+)
+
+// Runner applies Onit's migrations to one database.
+type Runner struct {
+	db       *sql.DB
+	provider *goose.Provider
+	names    map[int64]string
+}
+
+// Result is one migration that ran.
+type Result struct {
+	Version   int64
+	Name      string
+	Direction string // "up" or "down"
+	Duration  time.Duration
+	Empty     bool // versioned without running anything (e.g. a Go migration without a down step)
+}
+
+// Status is one known migration and whether the database has it.
+type Status struct {
+	Version   int64
+	Name      string
+	Pending   bool
+	AppliedAt time.Time // zero when pending; UTC
+}
+
+// NewRunner prepares the migrations for db, which must be a pool opened by
+// adapters/mysql.Open (UTC, strict, utf8mb4). It touches no table until a
+// method runs.
+func NewRunner(db *sql.DB, log *slog.Logger) (*Runner, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	sqlFS, err := fs.Sub(embedded, "sql")
+	if err != nil {
+		return nil, err
+	}
+	locker, err := lock.NewMySQLTableLocker(
+		lock.WithTableName(lockTable),
+		lock.WithTableLeaseDuration(lockLease),
+		lock.WithTableHeartbeatInterval(lockHeartbeat),
+		lock.WithTableLockTimeout(lockRetry, lockTries),
+		lock.WithTableLogger(log),
+	)
+	if err != nil {
+		return nil, err
+	}
+	data := dataMigrations()
+	gos := make([]*goose.Migration, 0, len(data))
+	names := map[int64]string{}
+	for _, m := range data {
+		gos = append(gos, m.goose())
+		names[m.version] = m.name
+	}
+	p, err := goose.NewProvider(goose.DialectMySQL, db, sqlFS,
+		// Only the migrations listed here, never goose's process-global registry.
+		goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(gos...),
+		goose.WithLocker(locker),
+		goose.WithSlog(log),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	for _, s := range p.ListSources() {
+		if s.Path != "" {
+			names[s.Version] = path.Base(s.Path)
+		}
+	}
+	return &Runner{db: db, provider: p, names: names}, nil
+}
+
+// lockTable is goose's lock table. Runner creates it itself (see
+// ensureLockTable) so it gets the explicit engine and charset every Onit table has.
+const lockTable = "goose_lock"
+
+// ensureLockTable creates goose's lock table with the columns goose's MySQL
+// store expects, before goose would create it without ENGINE or CHARSET.
+// CREATE TABLE IF NOT EXISTS is safe when two migrators start at once.
+//
+// goose's version table (goose_db_version) is left to goose: it must insert
+// the version-0 row itself when it creates the table, and it holds only
+// numbers and a DATETIME, so the default charset cannot matter.
+func (r *Runner) ensureLockTable(ctx context.Context) error {
+	_, err := r.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+lockTable+` (
+		lock_id BIGINT NOT NULL PRIMARY KEY,
+		locked BOOLEAN NOT NULL DEFAULT 0,
+		locked_at DATETIME(6) NULL,
+		locked_by TEXT NULL,
+		lease_expires_at DATETIME(6) NULL,
+		updated_at DATETIME(6) NULL
+	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`)
+	if err != nil {
+		return fmt.Errorf("migrations: create lock table: %w", err)
+	}
+	return nil
+}
+
+// Up applies every pending migration in version order while holding the
+// migration lock, so two processes migrating at once apply each migration
+// exactly once (the second waits, then finds nothing to do). It returns the
+// migrations that ran, also when a later one failed.
+func (r *Runner) Up(ctx context.Context) ([]Result, error) {
+	if err := r.ensureLockTable(ctx); err != nil {
+		return nil, err
+	}
+	res, err := r.provider.Up(ctx)
+	if err != nil {
+		var pe *goose.PartialError
+		if errors.As(err, &pe) {
+			return r.results(pe.Applied), fmt.Errorf("migrations: %w", err)
+		}
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return r.results(res), nil
+}
+
+// ErrNothingToRollBack is returned by Down when no migration is applied.
+var ErrNothingToRollBack = errors.New("migrations: nothing to roll back")
+
+// Down rolls back the most recently applied migration, under the lock.
+func (r *Runner) Down(ctx context.Context) (Result, error) {
+	if err := r.ensureLockTable(ctx); err != nil {
+		return Result{}, err
+	}
+	res, err := r.provider.Down(ctx)
+	if errors.Is(err, goose.ErrNoNextVersion) {
+		return Result{}, ErrNothingToRollBack
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("migrations: %w", err)
+	}
+	return r.result(res), nil
+}
+
+// Status lists every known migration in version order with its state.
+func (r *Runner) Status(ctx context.Context) ([]Status, error) {
+	st, err := r.provider.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	out := make([]Status, 0, len(st))
+	for _, s := range st {
+		out = append(out, Status{
+			Version:   s.Source.Version,
+			Name:      r.names[s.Source.Version],
+			Pending:   s.State == goose.StatePending,
+			AppliedAt: s.AppliedAt.UTC(),
+		})
+		if s.State == goose.StatePending {
+			out[len(out)-1].AppliedAt = time.Time{}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// Pending returns how many migrations the database lacks, for start-up and
+// deploy checks.
+func (r *Runner) Pending(ctx context.Context) (int, error) {
+	st, err := r.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range st {
+		if s.Pending {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (r *Runner) results(in []*goose.MigrationResult) []Result {
+	out := make([]Result, 0, len(in))
+	for _, m := range in {
+		out = append(out, r.result(m))
+	}
+	return out
+}
+
+func (r *Runner) result(m *goose.MigrationResult) Result {
+	return Result{
+		Version:   m.Source.Version,
+		Name:      r.names[m.Source.Version],
+		Direction: m.Direction,
+		Duration:  m.Duration,
+		Empty:     m.Empty,
+	}
+}
