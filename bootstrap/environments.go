@@ -18,6 +18,7 @@ func common(s env.Settings, logs io.Writer) fx.Option {
 		mysqlModule,
 		redisModule,
 		accountsModule,
+		projectsModule,
 		httpModule,
 		fx.StartTimeout(30*time.Second),
 		// Stop must outlast the drain: the readiness delay plus the

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
-	appaccounts "github.com/onitapp/onit/app/accounts"
 	"github.com/onitapp/onit/adapters/djangohash"
 	"github.com/onitapp/onit/adapters/httpapi"
 	"github.com/onitapp/onit/adapters/i18n"
@@ -19,6 +19,9 @@ import (
 	"github.com/onitapp/onit/adapters/passwordlist"
 	"github.com/onitapp/onit/adapters/redisstore"
 	"github.com/onitapp/onit/adapters/system"
+
+	appaccounts "github.com/onitapp/onit/app/accounts"
+	appprojects "github.com/onitapp/onit/app/projects"
 	"github.com/onitapp/onit/domain/password"
 	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/migrations"
@@ -70,14 +73,25 @@ var mysqlModule = fx.Module("mysql",
 	fx.Invoke(migrateOnStart),
 )
 
-func openDB(lc fx.Lifecycle, cfg env.MySQL, log *slog.Logger) (*bun.DB, error) {
+// dbParams are openDB's inputs; the query observer (metrics) is optional so
+// commands and tests can run without one.
+type dbParams struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    env.MySQL
+	Log       *slog.Logger
+	Observer  mysql.QueryObserver `optional:"true"`
+}
+
+func openDB(p dbParams) (*bun.DB, error) {
+	cfg := p.Config
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.DialTimeout+cfg.QueryTimeout)
 	defer cancel()
-	db, err := mysql.Open(ctx, cfg, log, nil)
+	db, err := mysql.Open(ctx, cfg, p.Log, p.Observer)
 	if err != nil {
 		return nil, err
 	}
-	lc.Append(fx.StopHook(db.Close))
+	p.Lifecycle.Append(fx.StopHook(db.Close))
 	return db, nil
 }
 
@@ -89,8 +103,13 @@ func reposFor(db *bun.DB) ports.Repos { return mysqlRepos(db) }
 // or a transaction.
 func mysqlRepos(db bun.IDB) ports.Repos {
 	return ports.Repos{
-		Users:    mysql.NewUserRepository(db),
-		Sessions: mysql.NewSessionRepository(db),
+		Users:       mysql.NewUserRepository(db),
+		Sessions:    mysql.NewSessionRepository(db),
+		Projects:    mysql.NewProjectRepository(db),
+		Members:     mysql.NewMemberRepository(db),
+		Tasks:       mysql.NewTaskRepository(db),
+		Comments:    mysql.NewCommentRepository(db),
+		Idempotency: mysql.NewIdempotencyRepository(db),
 	}
 }
 
@@ -125,12 +144,34 @@ var redisModule = fx.Module("redis",
 	),
 )
 
-func newRedis(lc fx.Lifecycle, cfg env.Redis) (redis.UniversalClient, error) {
-	c, err := redisstore.NewClient(cfg)
+// redisParams are newRedis's inputs; the command observer (metrics) is optional.
+type redisParams struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    env.Redis
+	Log       *slog.Logger
+	Observer  redisstore.Observer `optional:"true"`
+}
+
+// redisLogger adapts slog to go-redis's logging interface.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}
+
+func newRedis(p redisParams) (redis.UniversalClient, error) {
+	c, err := redisstore.NewClient(p.Config)
 	if err != nil {
 		return nil, err
 	}
-	lc.Append(fx.StopHook(c.Close))
+	if p.Observer != nil {
+		c.AddHook(redisstore.NewHook(p.Observer))
+	}
+	// go-redis logs reconnect noise through a process-wide logger; route it
+	// into ours at warn so it is structured and filterable.
+	redis.SetLogger(redisLogger{p.Log})
+	p.Lifecycle.Append(fx.StopHook(c.Close))
 	return c, nil
 }
 
@@ -174,6 +215,22 @@ func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos, c
 	return appaccounts.New(cfg, r.Users, r.Sessions, cache, throttle, hasher, uow, clock, random, log)
 }
 
+// projectsModule is the projects feature: projects, members, tasks and
+// comments, with the Redis object cache in front of MySQL.
+var projectsModule = fx.Module("projects",
+	fx.Provide(
+		fx.Annotate(func(c redis.UniversalClient, k redisstore.Keys, cfg env.Redis, log *slog.Logger) *redisstore.ObjectCache {
+			return redisstore.NewObjectCache(c, k, cfg.CacheTTL, log)
+		}, fx.As(new(ports.ProjectCache))),
+		func(uow ports.UnitOfWork, r ports.Repos, cache ports.ProjectCache, clock ports.Clock) *appprojects.Service {
+			return appprojects.NewService(uow, r, cache, clock, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
+		},
+		func(svc *appprojects.Service, sec env.Security, log *slog.Logger) *httpapi.ProjectsAPI {
+			return httpapi.NewProjectsAPI(svc, sec.SecretKey, log)
+		},
+	),
+)
+
 // httpModule builds the server. Management commands share it without
 // serving; Serving ties it to the application's lifecycle.
 var httpModule = fx.Module("http",
@@ -187,10 +244,13 @@ var httpModule = fx.Module("http",
 // goroutine and drains at stop.
 var Serving = fx.Invoke(runServer)
 
-func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []httpapi.Checker, accounts *httpapi.AccountsAPI) (*httpapi.Server, error) {
+func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []httpapi.Checker,
+	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI,
+) (*httpapi.Server, error) {
 	cfg := httpapi.Config{Env: s.Env, HTTP: s.HTTP, Security: s.Security}
 	return httpapi.New(cfg, log, cat, checks,
 		accounts.Register,
+		projects.Module(accounts),
 	)
 }
 
