@@ -80,7 +80,7 @@ func Defaults(e Environment) Settings {
 		s.Security.Debug = true
 		s.Sessions.CookieSecure = false
 		s.MySQL.MigrateOnStart = true
-		s.Log = Log{Level: "debug", Format: "text"}
+		s.Log = Log{Level: "info", Format: "text"}
 	case Test:
 		s.Security.SecretKey = insecureDevKey
 		s.Sessions.CookieSecure = false
