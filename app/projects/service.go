@@ -674,10 +674,18 @@ func runCreate[T any](ctx context.Context, s *Service, caller int64, key, op str
 			}
 			return r.Idempotency.Save(ctx, ports.IdempotencyRecord{UserID: caller, Key: key, Fingerprint: fp, Response: body, CreatedAt: now})
 		})
-		if !errors.Is(err, dp.ErrIdempotencyKeyUsed) {
-			return out, false, err
+		if err == nil {
+			return out, false, nil
 		}
-		rec, err := s.repos.Idempotency.Get(ctx, caller, key)
+		// The create itself may fail because an earlier request with this
+		// key succeeded (the same member added twice: 409): that is a retry
+		// too, so any failure looks for a record before it is returned.
+		used := errors.Is(err, dp.ErrIdempotencyKeyUsed)
+		rec, gerr := s.repos.Idempotency.Get(ctx, caller, key)
+		if !used && gerr != nil {
+			return zero, false, err
+		}
+		err = gerr
 		switch {
 		case domain.IsKind(err, domain.KindNotFound):
 			continue // purged between the two statements
