@@ -73,13 +73,14 @@ func (h *QueryHook) AfterQuery(ctx context.Context, ev *bun.QueryEvent) {
 	}
 }
 
-// queryKind classifies a statement by its first keyword. bun's builders know
-// their operation; raw queries fall back to the text. Anything that is not
+// queryKind classifies a statement by the first keyword of its text, falling
+// back to bun's operation name only when there is no text: bun reports every
+// raw query (NewRaw) as "SELECT", even an UPDATE. Anything that is not
 // plainly a read (including BEGIN and COMMIT) counts as a write.
 func queryKind(op, query string) string {
-	kw := firstKeyword(op)
+	kw := firstKeyword(query)
 	if kw == "" {
-		kw = firstKeyword(query)
+		kw = firstKeyword(op)
 	}
 	switch strings.ToUpper(kw) {
 	case "SELECT", "SHOW", "EXPLAIN", "DESCRIBE", "DESC", "WITH":

@@ -44,6 +44,9 @@ func TestQueryKind(t *testing.T) {
 		{"", "COMMIT", QueryWrite},
 		{"", "CREATE TABLE t (id INT)", QueryWrite},
 		{"", "", QueryWrite},
+		// bun names every raw query "SELECT"; the text decides.
+		{"SELECT", "UPDATE tasks SET version = version + 1", QueryWrite},
+		{"SELECT", "INSERT INTO idempotency_keys", QueryWrite},
 	}
 	for _, tt := range tests {
 		if got := queryKind(tt.op, tt.query); got != tt.want {

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Scenario keys, used in flags, JSON and the targets.
+const (
+	scGetTask   = "get_task"
+	scListTasks = "list_tasks"
+	scPostTask  = "post_task"
+	scPatchTask = "patch_task"
+	scGetMe     = "get_me"
+	scLogin     = "login"
+)
+
+// allScenarios is the default order: reads first, then writes, then
+// login, whose sessions and hashing cost would otherwise colour the rest.
+var allScenarios = []string{scGetTask, scListTasks, scGetMe, scPatchTask, scPostTask, scLogin}
+
+// scenarioTitles are the table's names for the scenarios.
+var scenarioTitles = map[string]string{
+	scGetTask:   "GET one task",
+	scListTasks: "GET task list (50)",
+	scPostTask:  "POST a task",
+	scPatchTask: "PATCH a task (If-Match)",
+	scGetMe:     "GET /api/v1/me",
+	scLogin:     "POST login",
+}
+
+// scenario is one kind of request the bench drives.
+type scenario struct {
+	key  string
+	want int // the success status; anything else is an error
+	// targeter returns the next request; it must be safe for concurrent use
+	// (vegeta's workers call it in parallel).
+	targeter vegeta.Targeter
+	// observe sees every result in arrival order (may be nil).
+	observe func(*vegeta.Result)
+}
+
+// scenarioSet builds the scenarios over a seeded fixture.
+type scenarioSet struct {
+	base string
+	fx   *fixture
+	auth http.Header
+	json http.Header
+	pool *etagPool
+}
+
+func newScenarioSet(base string, fx *fixture, refresh func(ctx context.Context, id int64) (string, error)) *scenarioSet {
+	auth := http.Header{"Authorization": {"Bearer " + fx.User.Token}}
+	jsonAuth := auth.Clone()
+	jsonAuth.Set("Content-Type", "application/json")
+	return &scenarioSet{base: base, fx: fx, auth: auth, json: jsonAuth, pool: newETagPool(base, fx.Tasks, refresh)}
+}
+
+func (s *scenarioSet) get(key string) (scenario, error) {
+	switch key {
+	case scGetTask:
+		return s.getTask(), nil
+	case scListTasks:
+		return s.fixedGet(scListTasks, s.base+listPath(s.fx.ProjectID, 50, "")), nil
+	case scGetMe:
+		return s.fixedGet(scGetMe, s.base+"/api/v1/me"), nil
+	case scPostTask:
+		body := []byte(`{"title":"Bench POST","description":"Created under load.","priority":"high"}`)
+		url := s.base + "/api/v1/projects/" + strconv.FormatInt(s.fx.ProjectID, 10) + "/tasks"
+		return scenario{key: key, want: http.StatusCreated, targeter: func(t *vegeta.Target) error {
+			*t = vegeta.Target{Method: http.MethodPost, URL: url, Body: body, Header: s.json}
+			return nil
+		}}, nil
+	case scPatchTask:
+		return s.pool.scenario(s.json), nil
+	case scLogin:
+		body, err := json.Marshal(map[string]string{"email": s.fx.User.Email, "password": s.fx.User.Password})
+		if err != nil {
+			return scenario{}, err
+		}
+		hdr := http.Header{"Content-Type": {"application/json"}}
+		url := s.base + "/api/v1/auth/login"
+		return scenario{key: key, want: http.StatusOK, targeter: func(t *vegeta.Target) error {
+			*t = vegeta.Target{Method: http.MethodPost, URL: url, Body: body, Header: hdr}
+			return nil
+		}}, nil
+	}
+	return scenario{}, fmt.Errorf("unknown scenario %q", key)
+}
+
+// getTask rotates over every seeded task, so the cache sees the whole set
+// rather than one hot key.
+func (s *scenarioSet) getTask() scenario {
+	urls := make([]string, len(s.fx.Tasks))
+	for i, t := range s.fx.Tasks {
+		urls[i] = s.base + "/api/v1/tasks/" + strconv.FormatInt(t.ID, 10)
+	}
+	var n atomic.Uint64
+	return scenario{key: scGetTask, want: http.StatusOK, targeter: func(t *vegeta.Target) error {
+		i := (n.Add(1) - 1) % uint64(len(urls))
+		*t = vegeta.Target{Method: http.MethodGet, URL: urls[i], Header: s.auth}
+		return nil
+	}}
+}
+
+// fixedGet is a GET of one URL, over and over.
+func (s *scenarioSet) fixedGet(key, url string) scenario {
+	return scenario{key: key, want: http.StatusOK, targeter: func(t *vegeta.Target) error {
+		*t = vegeta.Target{Method: http.MethodGet, URL: url, Header: s.auth}
+		return nil
+	}}
+}
+
+// errPoolDry stops a PATCH run whose tasks are all in flight or lost; it
+// can only happen when nearly every PATCH fails.
+var errPoolDry = errors.New("no task with a known ETag left to PATCH")
+
+// maxRefreshes bounds the re-reads of a task after a failed PATCH, so a
+// server failing every write cannot turn the result loop into a crawl.
+const maxRefreshes = 200
+
+// etagPool hands out tasks with their current ETag for PATCH with
+// If-Match. A task is out of the pool while its PATCH is in flight and
+// comes back with the ETag of the response, so no two PATCHes race on one
+// task and a 412 means the server really refused a current ETag.
+type etagPool struct {
+	idle      chan task
+	mu        sync.Mutex
+	inFlight  map[string]task // by request URL; one PATCH per task at a time
+	refresh   func(ctx context.Context, id int64) (string, error)
+	refreshes int
+	lost      int // tasks dropped after a failed PATCH and failed refresh
+	edits     atomic.Uint64
+	base      string
+}
+
+func newETagPool(base string, tasks []task, refresh func(ctx context.Context, id int64) (string, error)) *etagPool {
+	p := &etagPool{idle: make(chan task, len(tasks)), inFlight: map[string]task{}, refresh: refresh, base: base}
+	for _, t := range tasks {
+		if t.ETag != "" {
+			p.idle <- t
+		}
+	}
+	return p
+}
+
+func (p *etagPool) url(id int64) string { return p.base + "/api/v1/tasks/" + strconv.FormatInt(id, 10) }
+
+func (p *etagPool) scenario(jsonHdr http.Header) scenario {
+	return scenario{key: scPatchTask, want: http.StatusOK, targeter: func(t *vegeta.Target) error {
+		var tk task
+		select {
+		case tk = <-p.idle:
+		case <-time.After(10 * time.Second):
+			return errPoolDry
+		}
+		u := p.url(tk.ID)
+		p.mu.Lock()
+		p.inFlight[u] = tk
+		p.mu.Unlock()
+		hdr := jsonHdr.Clone()
+		hdr.Set("If-Match", tk.ETag)
+		body := fmt.Appendf(nil, `{"title":"Bench task %d edit %d"}`, tk.ID, p.edits.Add(1))
+		*t = vegeta.Target{Method: http.MethodPatch, URL: u, Body: body, Header: hdr}
+		return nil
+	}, observe: p.observe}
+}
+
+// observe returns the task of a finished PATCH to the pool with its new
+// ETag; after a failure it re-reads the task, because the failed request
+// may or may not have changed it.
+func (p *etagPool) observe(r *vegeta.Result) {
+	p.mu.Lock()
+	tk, ok := p.inFlight[r.URL]
+	delete(p.inFlight, r.URL)
+	p.mu.Unlock()
+	if !ok {
+		return
+	}
+	if tag := r.Headers.Get("ETag"); r.Code == http.StatusOK && tag != "" {
+		tk.ETag = tag
+		p.idle <- tk
+		return
+	}
+	if p.refreshes >= maxRefreshes {
+		p.lost++
+		return
+	}
+	p.refreshes++
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tag, err := p.refresh(ctx, tk.ID)
+	if err != nil || tag == "" {
+		p.lost++
+		return
+	}
+	tk.ETag = tag
+	p.idle <- tk
+}
+
+// takeRefreshes reports and resets the re-reads done since the last call:
+// they are extra GETs the server served during the run.
+func (p *etagPool) takeRefreshes() (refreshes, lost int) {
+	refreshes, lost = p.refreshes, p.lost
+	p.refreshes, p.lost = 0, 0
+	return refreshes, lost
+}
