@@ -40,6 +40,11 @@ func commands() map[string]command {
 		"settings":      {"print the effective settings, secrets redacted; ### marks non-defaults (--changed: only those)", runSettings},
 		"clearsessions": {"delete expired sessions", runClearSessions},
 		"version":       {"print the version and build information", runVersion},
+		// Operations (bootstrap/check.go, users.go, dbstats.go).
+		"check":           {"system checks; --deploy adds the deployment checklist (--format json, --fail-level)", runCheck},
+		"createsuperuser": {"create a staff superuser (prompts, or --noinput with --email, --name, --password-stdin)", runCreateSuperuser},
+		"changepassword":  {"set a user's password and revoke their sessions: EMAIL [--password-stdin]", runChangePassword},
+		"dbstats":         {"MySQL server signals with thresholds and OK/WARN verdicts (--watch DURATION)", runDBStats},
 	}
 }
 

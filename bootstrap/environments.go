@@ -20,6 +20,7 @@ func common(s env.Settings, logs io.Writer) fx.Option {
 		accountsModule,
 		projectsModule,
 		httpModule,
+		operationsModule, // bootstrap/operations.go: metrics
 		fx.StartTimeout(30*time.Second),
 		// Stop must outlast the drain: the readiness delay plus the
 		// in-flight requests' grace, plus time to close the pools.

@@ -15,10 +15,12 @@ import (
 	"github.com/onitapp/onit/adapters/djangohash"
 	"github.com/onitapp/onit/adapters/httpapi"
 	"github.com/onitapp/onit/adapters/i18n"
+	"github.com/onitapp/onit/adapters/metrics"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/passwordlist"
 	"github.com/onitapp/onit/adapters/redisstore"
 	"github.com/onitapp/onit/adapters/system"
+	"github.com/onitapp/onit/adapters/web"
 
 	appaccounts "github.com/onitapp/onit/app/accounts"
 	appprojects "github.com/onitapp/onit/app/projects"
@@ -36,10 +38,11 @@ func settingsModule(s env.Settings) fx.Option {
 }
 
 // loggingModule provides the process logger and routes fx's own events to
-// it at debug level, so start-up is quiet unless asked.
+// it at debug level, so start-up is quiet unless asked. fx.WithLogger must
+// stay outside fx.Module: inside, it would only cover that module.
 func loggingModule(w io.Writer) fx.Option {
-	return fx.Module("logging",
-		fx.Provide(func(cfg env.Log) *slog.Logger { return NewLogger(cfg, w) }),
+	return fx.Options(
+		fx.Module("logging", fx.Provide(func(cfg env.Log) *slog.Logger { return NewLogger(cfg, w) })),
 		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug)
@@ -237,6 +240,7 @@ var httpModule = fx.Module("http",
 	fx.Provide(
 		func(cfg env.I18n) (*i18n.Catalog, error) { return i18n.Load(cfg.LanguageCode) },
 		fx.Annotate(newServer, fx.ParamTags(``, ``, ``, `group:"checks"`)),
+		web.New, // the frontend's files, fingerprinted once at start-up
 	),
 )
 
@@ -245,13 +249,22 @@ var httpModule = fx.Module("http",
 var Serving = fx.Invoke(runServer)
 
 func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []httpapi.Checker,
-	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI,
+	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI, static *web.Handler,
+	m *metrics.Metrics, mcfg env.Metrics,
 ) (*httpapi.Server, error) {
 	cfg := httpapi.Config{Env: s.Env, HTTP: s.HTTP, Security: s.Security}
-	return httpapi.New(cfg, log, cat, checks,
+	srv, err := httpapi.New(cfg, log, cat, checks,
 		accounts.Register,
 		projects.Module(accounts),
 	)
+	if err != nil {
+		return nil, err
+	}
+	srv.MountStatic(static) // the web frontend: /static/* and index.html for client routes
+	// Every request is measured; /metrics is served as settings say (see
+	// httpapi.MetricsConfig). Set before Listen, which starts its listener.
+	srv.SetMetrics(httpapi.MetricsConfig{Observer: m, Handler: m.Handler(), Token: mcfg.MetricsToken, Addr: mcfg.MetricsAddr})
+	return srv, nil
 }
 
 func runServer(lc fx.Lifecycle, srv *httpapi.Server, cfg env.HTTP, log *slog.Logger) {

@@ -49,6 +49,7 @@ type Server struct {
 	debug    bool
 	openapi  []byte
 	served   chan struct{}
+	metrics  metricsState // request metrics and /metrics (metrics.go)
 }
 
 // New builds the router with every module's routes. It does not listen yet.
@@ -69,7 +70,8 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	} else {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
-	e.Use(s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
+	// observeRequests (metrics.go) is outermost so it sees the final status.
+	e.Use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
 		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
 
 	e.GET("/healthz", s.healthz)
@@ -77,6 +79,7 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	e.GET("/readyz", s.readyz)
 	e.HEAD("/readyz", s.readyz)
 	e.GET("/api/openapi.json", s.openAPI)
+	e.GET(metricsRoute, s.metricsEndpoint) // metrics.go
 	api := e.Group("/api/v1")
 	for _, m := range modules {
 		m(api)
@@ -107,6 +110,10 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.HTTP.Addr, err)
 	}
+	if err := s.listenMetrics(); err != nil { // metrics.go
+		_ = ln.Close()
+		return err
+	}
 	s.ln = ln
 	return nil
 }
@@ -122,6 +129,7 @@ func (s *Server) Addr() net.Addr {
 // Serve serves on the bound listener until Shutdown; run it in a goroutine.
 func (s *Server) Serve() {
 	defer close(s.served)
+	s.serveMetrics() // metrics.go
 	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Error("http server stopped", "err", err)
 	}
@@ -140,6 +148,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	err := s.srv.Shutdown(ctx)
+	err = errors.Join(err, s.shutdownMetrics(ctx)) // metrics.go
 	if s.ln != nil {
 		<-s.served
 	}

@@ -1,0 +1,149 @@
+// Package checks is `onit check`: Onit's system checks and its deployment
+// checklist, Django's `manage.py check [--deploy]` with Onit's own checks
+// added (TLS to MySQL and Redis, the RDS connection budget, Redis TTLs,
+// embedded engines).
+//
+// Each finding has a stable ID in Onit's namespace. Where Django has an
+// equivalent check the number is Django's (onit.W004 is security.W004), so
+// an operator's muscle memory and silencing lists carry over; Onit's own
+// checks are numbered from 040. Specs lists them all with their Django
+// equivalents.
+//
+// Checks read settings and ask the servers through small interfaces
+// (Database, Cache, Catalog), so every check is tested with fakes; probes.go
+// implements the interfaces over the real clients.
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/onitapp/onit/adapters/mysql"
+	"github.com/onitapp/onit/env"
+)
+
+// Level is a finding's severity, on Django's scale.
+type Level int
+
+// The levels, as Django numbers them.
+const (
+	Debug    Level = 10
+	Info     Level = 20
+	Warning  Level = 30
+	Error    Level = 40
+	Critical Level = 50
+)
+
+var levelNames = map[Level]string{Debug: "DEBUG", Info: "INFO", Warning: "WARNING", Error: "ERROR", Critical: "CRITICAL"}
+
+// String is the level's upper-case name, as --fail-level spells it.
+func (l Level) String() string {
+	if n, ok := levelNames[l]; ok {
+		return n
+	}
+	return fmt.Sprintf("LEVEL%d", int(l))
+}
+
+// ParseLevel reads a --fail-level value, in any letter case.
+func ParseLevel(s string) (Level, error) {
+	for l, n := range levelNames {
+		if strings.EqualFold(s, n) {
+			return l, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown level %q (want debug, info, warning, error or critical)", s)
+}
+
+// Finding is one issue a check found.
+type Finding struct {
+	ID    string // onit.W004
+	Level Level
+	Msg   string
+	Hint  string // may be empty
+}
+
+// Database is what the checks ask MySQL. Implementations bound each call
+// by ctx.
+type Database interface {
+	// Flavor tells MySQL, MariaDB and the embedded engine apart.
+	Flavor(ctx context.Context) (mysql.Flavor, error)
+	// SQLMode is the session's @@SESSION.sql_mode, as Onit's pool sets it.
+	SQLMode(ctx context.Context) (string, error)
+	// MaxConnections is the server's @@GLOBAL.max_connections.
+	MaxConnections(ctx context.Context) (int, error)
+	// PendingMigrations counts the migrations the database lacks.
+	PendingMigrations(ctx context.Context) (int, error)
+}
+
+// Cache is what the checks ask Redis.
+type Cache interface {
+	// KeysWithoutTTL scans at most limit keys matching pattern and returns
+	// how many it looked at and those that never expire.
+	KeysWithoutTTL(ctx context.Context, pattern string, limit int) (sampled int, noTTL []string, err error)
+}
+
+// Catalog is the message catalog (adapters/i18n.Catalog).
+type Catalog interface {
+	Supported() []string
+	Keys(lang string) []string
+	Has(lang, key string) bool
+}
+
+// Input is everything the checks look at. A nil probe has its error beside
+// it: ErrNotConfigured, or why it could not be reached.
+type Input struct {
+	Settings    env.Settings
+	SettingsErr error // the settings did not parse; nothing else is checked
+
+	DB    Database
+	DBErr error
+
+	Cache    Cache
+	CacheErr error
+
+	Catalog    Catalog
+	CatalogErr error
+	// Languages users may choose (domain/accounts.Languages); each needs a
+	// complete catalog.
+	Languages []string
+}
+
+// ErrNotConfigured is the probe error when no server address is set.
+var ErrNotConfigured = errors.New("not configured")
+
+// check is one check: it returns its findings (usually zero or one).
+type check struct {
+	deploy bool
+	run    func(ctx context.Context, in Input) []Finding
+}
+
+// Run runs the system checks, plus the deployment checklist when deploy,
+// and returns every finding, silenced ones included (Evaluate filters).
+// A settings error stops everything else: nothing can be judged without
+// settings.
+func Run(ctx context.Context, in Input, deploy bool) []Finding {
+	if in.SettingsErr != nil {
+		return []Finding{newFinding("onit.E040", in.SettingsErr.Error(),
+			"Fix the variable named above; `onit settings` prints the effective values.")}
+	}
+	var out []Finding
+	for _, c := range all() {
+		if c.deploy && !deploy {
+			continue
+		}
+		out = append(out, c.run(ctx, in)...)
+	}
+	return out
+}
+
+// newFinding builds a finding whose level comes from its spec, so an ID's
+// level is defined once.
+func newFinding(id, msg, hint string) Finding {
+	sp, ok := specByID[id]
+	if !ok {
+		panic("checks: no spec for " + id) // a programming error, caught by the tests
+	}
+	return Finding{ID: id, Level: sp.Level, Msg: msg, Hint: hint}
+}

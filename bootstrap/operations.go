@@ -1,0 +1,42 @@
+package bootstrap
+
+import (
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+	"go.uber.org/fx"
+
+	"github.com/onitapp/onit/adapters/metrics"
+	"github.com/onitapp/onit/adapters/mysql"
+	"github.com/onitapp/onit/adapters/redisstore"
+)
+
+// serverStatusTTL is how long a reading of the MySQL server's status is
+// reused: scrapes every few seconds from several Prometheus replicas cost
+// the database one reading per TTL.
+const serverStatusTTL = 5 * time.Second
+
+// operationsModule is metrics: the registry, the observers that openDB
+// and newRedis take (optional inputs there, so commands and tests can run
+// without them), and the pool and server collectors. newServer mounts
+// /metrics.
+var operationsModule = fx.Module("operations",
+	fx.Provide(
+		metrics.New,
+		func(m *metrics.Metrics) mysql.QueryObserver { return m },
+		func(m *metrics.Metrics) redisstore.Observer { return m },
+	),
+	fx.Invoke(registerCollectors),
+)
+
+// registerCollectors adds the collectors that read the pools and the
+// server at scrape time. They take the bare *sql.DB so the status
+// queries do not count as application reads.
+func registerCollectors(m *metrics.Metrics, db *bun.DB, rc redis.UniversalClient) error {
+	return m.Register(
+		metrics.DBPoolCollector(db.DB, "onit"),
+		metrics.RedisPoolCollector(rc),
+		metrics.NewServerCollector(db.DB, serverStatusTTL),
+	)
+}
