@@ -53,9 +53,10 @@ import (
 // # Outages
 //
 // Redis errors never reach the caller: reads report a miss, writes are
-// skipped, and the failure is logged (at most once per logEvery). A write
-// skipped during an outage can leave an older copy in Redis until its TTL
-// if Redis kept its data through the outage; keep the TTL short.
+// skipped, and the failure is logged (at most once per logEvery). A skipped
+// write is remembered and replayed once Redis answers, and its keys read
+// as misses until then, so a copy Redis kept through the outage is never
+// served stale (objects_pending.go).
 type ObjectCache struct {
 	c   redis.UniversalClient
 	k   Keys
@@ -66,6 +67,9 @@ type ObjectCache struct {
 	taskProject map[int64]int64
 
 	lastLog atomic.Int64 // unix nanos of the last outage log line
+
+	pending       pendingFills // writes that failed, to replay (objects_pending.go)
+	distrustUntil atomic.Int64 // unix nanos until which reads are misses
 }
 
 var _ ports.ProjectCache = (*ObjectCache)(nil)
@@ -134,6 +138,9 @@ return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('HGET', KEYS[2], 'o')}
 
 // Project returns the cached project and the user's role.
 func (o *ObjectCache) Project(ctx context.Context, projectID, userID int64) (dp.Project, dp.Role, bool) {
+	if !o.usable(ctx, o.projectKey(projectID)) {
+		return dp.Project{}, "", false
+	}
 	vals, err := o.c.HMGet(ctx, o.projectKey(projectID), "o", roleField(userID)).Result()
 	if err != nil {
 		o.fail(ctx, "get project", err)
@@ -152,6 +159,9 @@ func (o *ObjectCache) Project(ctx context.Context, projectID, userID int64) (dp.
 
 // Role returns the user's cached role in the project.
 func (o *ObjectCache) Role(ctx context.Context, projectID, userID int64) (dp.Role, bool) {
+	if !o.usable(ctx, o.projectKey(projectID)) {
+		return "", false
+	}
 	v, err := o.c.HGet(ctx, o.projectKey(projectID), roleField(userID)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", false
@@ -168,7 +178,7 @@ func (o *ObjectCache) Task(ctx context.Context, taskID, userID int64) (dp.Task, 
 	o.mu.Lock()
 	pid, ok := o.taskProject[taskID]
 	o.mu.Unlock()
-	if !ok {
+	if !ok || !o.usable(ctx, o.projectKey(pid), o.taskKey(pid, taskID)) {
 		return dp.Task{}, "", false
 	}
 	res, err := taskScript.Run(ctx, o.c, []string{o.projectKey(pid), o.taskKey(pid, taskID)}, roleField(userID)).Slice()
@@ -232,11 +242,20 @@ func objFillArgs(version int64, fields []any) []any {
 	return append([]any{version, len(fields) / 2}, fields...)
 }
 
+// fill runs the fill script; a failed fill is remembered for replay.
 func (o *ObjectCache) fill(ctx context.Context, op string, keys []string, args []any) {
-	all := append([]any{int64(o.ttl / time.Second)}, args...)
-	if err := fillScript.Run(ctx, o.c, keys, all...).Err(); err != nil && !errors.Is(err, redis.Nil) {
+	if err := o.runFill(ctx, keys, args); err != nil {
+		o.pending.add(op, keys, args)
 		o.fail(ctx, op, err)
 	}
+}
+
+func (o *ObjectCache) runFill(ctx context.Context, keys []string, args []any) error {
+	all := append([]any{int64(o.ttl / time.Second)}, args...)
+	if err := fillScript.Run(ctx, o.c, keys, all...).Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	return nil
 }
 
 func (o *ObjectCache) remember(taskID, projectID int64) {

@@ -47,6 +47,7 @@ type config struct {
 	redis    redis.UniversalClient
 	keys     *redisstore.Keys
 	options  []fx.Option
+	logs     io.Writer
 }
 
 // Option adjusts the App a test boots.
@@ -62,6 +63,11 @@ func WithDB(db *bun.DB) Option { return func(c *config) { c.db = db } }
 func WithRedis(r redis.UniversalClient, k redisstore.Keys) Option {
 	return func(c *config) { c.redis, c.keys = r, &k }
 }
+
+// WithLogs sends the app's log output (warnings and errors in the test
+// environment, panics included) to w instead of discarding it. w must be
+// safe for concurrent writes.
+func WithLogs(w io.Writer) Option { return func(c *config) { c.logs = w } }
 
 // WithFx adds fx options, typically fx.Decorate to swap an adapter.
 func WithFx(opts ...fx.Option) Option {
@@ -89,8 +95,11 @@ func New(t testing.TB, opts ...Option) *App {
 		cfg.redis, cfg.keys = r, &k
 	}
 	a := &App{Settings: s, DB: cfg.db, Redis: cfg.redis, Keys: *cfg.keys}
+	if cfg.logs == nil {
+		cfg.logs = io.Discard
+	}
 	app := fx.New(
-		bootstrap.Test(s, io.Discard),
+		bootstrap.Test(s, cfg.logs),
 		bootstrap.Serving,
 		fx.Decorate(func() *bun.DB { return cfg.db }),
 		fx.Decorate(func() redis.UniversalClient { return cfg.redis }),
