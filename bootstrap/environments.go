@@ -18,6 +18,7 @@ func common(s env.Settings, logs io.Writer) fx.Option {
 		mysqlModule,
 		redisModule,
 		accountsModule,
+		sessionsModule, // bootstrap/sessions.go: instance-local sessions and revocations
 		projectsModule,
 		httpModule,
 		operationsModule, // bootstrap/operations.go: metrics

@@ -74,3 +74,43 @@ type LoginThrottle interface {
 	// Succeeded clears the account key's failures.
 	Succeeded(ctx context.Context, accountKey string) error
 }
+
+// Invalidation names cached session state that stopped being true: sessions
+// that were revoked and users whose record changed. Both lists may be empty.
+type Invalidation struct {
+	// Sessions are token hashes of revoked sessions.
+	Sessions []string
+	// Users are IDs of users whose record changed (profile, password,
+	// last login, deactivation): copies of them must be reloaded.
+	Users []int64
+}
+
+// LocalSessionCache is one instance's in-process copy of live sessions and
+// their users, in front of the SessionCache and the repositories, so that
+// authenticating a known session costs no round trip. It is bounded in size
+// and keeps each entry only a short time. An implementation that cannot be
+// sure it hears revocations (see Revocations) answers every Get with a miss.
+type LocalSessionCache interface {
+	// Get returns the session with that token hash and its user, and true
+	// on a hit. It does not check the session's expiry; callers do.
+	Get(hash string) (accounts.Session, accounts.User, bool)
+	// Ticket is taken before reading a session and its user from the
+	// slower stores. Put stores them only if no invalidation arrived since
+	// the ticket was taken, so a revocation racing the read cannot be undone
+	// by the write that follows it.
+	Ticket() uint64
+	// Put stores s and u (u must be s's user) when ticket is still current.
+	Put(ticket uint64, s accounts.Session, u accounts.User)
+	// Invalidate drops the named sessions and users from this instance.
+	Invalidate(inv Invalidation)
+}
+
+// Revocations tells every instance, this one included, to drop its local
+// copies of the sessions and users an Invalidation names.
+type Revocations interface {
+	// Publish announces inv. Unavailable when it could not be sent now;
+	// the implementation then keeps trying in the background for as long
+	// as a stale copy could live, and instances that cannot hear it stop
+	// trusting their local copies by themselves.
+	Publish(ctx context.Context, inv Invalidation) error
+}

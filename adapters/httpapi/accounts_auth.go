@@ -22,7 +22,8 @@ type Principal struct {
 // module. It accepts "Authorization: Bearer <token>" or the session cookie
 // (the bearer token wins when both are sent), refuses cross-origin unsafe
 // requests authenticated by cookie, and sets the principal and the user's
-// saved language, which wins over Accept-Language.
+// saved language, which wins over Accept-Language. A session this instance
+// already knows costs no round trip (appaccounts.Service.Authenticate).
 func (a *AccountsAPI) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"github.com/labstack/echo/v4"
+
+	"github.com/onitapp/onit/domain/accounts"
 )
 
 // Keys of values the middleware chain leaves in echo.Context. Only this
@@ -22,13 +24,40 @@ func language(c echo.Context) string {
 // setLanguage records the language for messages and Content-Language. The
 // authentication middleware calls it with the user's saved language, which
 // the contract puts before Accept-Language.
+//
+// Every request sets it once or twice, so the supported languages' values
+// are prepared once (see languageValues): no boxing of the string, no
+// header slice per call.
 func setLanguage(c echo.Context, lang string) {
 	if lang == "" {
+		return
+	}
+	if v, ok := languageValues[lang]; ok {
+		c.Set(ctxLanguage, v.boxed)
+		c.Response().Header()["Content-Language"] = v.header
 		return
 	}
 	c.Set(ctxLanguage, lang)
 	c.Response().Header().Set("Content-Language", lang)
 }
+
+// languageValue is a language as an interface value and as a header value,
+// made once.
+type languageValue struct {
+	boxed  any
+	header []string // capacity equals length: shared, never written in place
+}
+
+// languageValues covers every language a user may save, which is every
+// language the catalogs carry (see accounts.Languages). It is read-only
+// after init, so requests read it without a lock.
+var languageValues = func() map[string]languageValue {
+	m := make(map[string]languageValue, len(accounts.Languages))
+	for _, l := range accounts.Languages {
+		m[l] = languageValue{boxed: l, header: []string{l}[:1:1]}
+	}
+	return m
+}()
 
 // principal returns who is calling, as set by the authentication middleware.
 func principal(c echo.Context) (Principal, bool) {

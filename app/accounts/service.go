@@ -3,8 +3,12 @@
 //
 // Sessions follow Django's cached_db: the SessionRepository (MySQL) is the
 // truth and the SessionCache (Redis) a copy, so a cache outage or flush
-// logs nobody out and costs only round-trips. Comments on each method count
-// the round-trips of the happy path.
+// logs nobody out and costs only round-trips. In front of both, each
+// instance may keep a LocalSessionCache of sessions with their users, which
+// makes authenticating a known session free of round trips; every change
+// that makes such a copy wrong (logout, password change, any change to the
+// user) is announced to all instances through Revocations. Comments on each
+// method count the round-trips of the happy path.
 package accounts
 
 import (
@@ -39,6 +43,9 @@ type Service struct {
 	clock    ports.Clock
 	random   ports.Random
 	log      *slog.Logger
+
+	local ports.LocalSessionCache // nil: no instance-local copies
+	revs  ports.Revocations       // set together with local
 }
 
 // New builds the service. The unit of work is needed only by ChangePassword,
@@ -52,6 +59,14 @@ func New(cfg Config, users ports.UserRepository, sessions ports.SessionRepositor
 	}
 	return &Service{cfg: cfg, users: users, sessions: sessions, cache: cache, throttle: throttle,
 		hasher: hasher, uow: uow, clock: clock, random: random, log: log}
+}
+
+// UseLocalSessions puts an instance-local cache of sessions and users in
+// front of the session cache, with the revocations that keep every
+// instance's copy true. Call it before serving: it is not synchronised with
+// requests. Without it, every authentication reads Redis and MySQL.
+func (s *Service) UseLocalSessions(local ports.LocalSessionCache, revs ports.Revocations) {
+	s.local, s.revs = local, revs
 }
 
 // RegisterInput is a sign-up request. Language is already resolved by the
@@ -140,7 +155,9 @@ type Login struct {
 // Round-trips on success: throttle check (Redis, 1), user by email (MySQL, 1),
 // last_login update (MySQL transaction: BEGIN, SELECT … FOR UPDATE, UPDATE,
 // COMMIT), session INSERT (MySQL, 1), cache SET (Redis, 1), throttle reset
-// (Redis, 1).
+// (Redis, 1), and with local sessions one PUBLISH (Redis, 1): last_login is
+// part of the user that other sessions' local copies serve (GET /me and its
+// ETag), so they must reload it.
 func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 	key := accounts.EmailKey(in.Email)
 	wait, err := s.throttle.Check(ctx, key, in.ClientAddr)
@@ -193,6 +210,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 	if err != nil {
 		return Login{}, err
 	}
+	s.invalidate(ctx, ports.Invalidation{Users: []int64{u.ID}}, false)
 
 	token, err := s.random.Token(accounts.TokenBytes)
 	if err != nil {
@@ -218,15 +236,30 @@ func (s *Service) failed(ctx context.Context, key string) {
 // ErrSessionInvalid (Unauthenticated) when the token is unknown, revoked or
 // expired, or the user was deleted or deactivated.
 //
-// Round-trips: cache hit: cache GET (Redis, 1) + user by ID (MySQL, 1).
-// Cache miss or cache error: cache GET, session by hash (MySQL), cache SET,
-// session by hash again (see below), user by ID.
+// Round-trips: a session known to this instance (local cache hit): none.
+// Otherwise (first request on this instance, local entry expired after
+// ONIT_SESSION_LOCAL_CACHE_TTL or evicted, its user changed, or the instance
+// cannot hear revocations right now):
+// cache GET (Redis, 1) + user by ID (MySQL, 1) on a Redis hit; on a Redis
+// miss or error: cache GET, session by hash (MySQL), cache SET, session by
+// hash again (see sessionFromRepo), user by ID. Unknown and revoked tokens
+// are never cached locally, so they always take the slow path.
 func (s *Service) Authenticate(ctx context.Context, token string) (accounts.User, accounts.Session, error) {
 	if token == "" {
 		return accounts.User{}, accounts.Session{}, accounts.ErrSessionInvalid
 	}
 	hash := accounts.HashToken(token)
 	now := s.clock.Now()
+
+	var ticket uint64
+	if s.local != nil {
+		if sess, u, ok := s.local.Get(hash); ok && !sess.Expired(now) && u.CanLogIn() {
+			return u, sess, nil
+		}
+		// Taken before any read below, so that a revocation arriving while
+		// we read refuses our Put (see ports.LocalSessionCache).
+		ticket = s.local.Ticket()
+	}
 
 	sess, hit, err := s.cache.Get(ctx, hash)
 	if err != nil {
@@ -249,6 +282,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (accounts.User
 		return accounts.User{}, accounts.Session{}, err
 	case !u.CanLogIn():
 		return accounts.User{}, accounts.Session{}, accounts.ErrSessionInvalid
+	}
+	if s.local != nil {
+		s.local.Put(ticket, sess, u)
 	}
 	return u, sess, nil
 }
@@ -298,13 +334,39 @@ func (s *Service) dropCached(ctx context.Context, hashes ...string) {
 	}
 }
 
-// Logout revokes one session in the database and the cache at once.
-// Round-trips: DELETE (MySQL, 1) + DEL (Redis, 1).
+// invalidate drops what inv names from this instance's local copies and
+// announces it to the other instances. It runs after the truth changed
+// (the MySQL commit, and for sessions after dropCached), so an instance
+// that reloads on hearing it reads the new state. A failed announcement
+// fails nothing: the publisher retries it, and instances that cannot hear
+// stop trusting their copies (see ports.Revocations). urgent marks a
+// revocation (sessions that must stop working), logged at error when it
+// cannot be sent now; a user's profile change is logged at warn.
+func (s *Service) invalidate(ctx context.Context, inv ports.Invalidation, urgent bool) {
+	if s.local == nil || len(inv.Sessions)+len(inv.Users) == 0 {
+		return
+	}
+	s.local.Invalidate(inv)
+	if err := s.revs.Publish(ctx, inv); err != nil {
+		level := slog.LevelWarn
+		if urgent {
+			level = slog.LevelError
+		}
+		s.log.Log(ctx, level, "session invalidation not published yet; other instances may serve it until it is",
+			"sessions", len(inv.Sessions), "users", len(inv.Users), "err", err)
+	}
+}
+
+// Logout revokes one session in the database, the cache and every
+// instance's local copy.
+// Round-trips: DELETE (MySQL, 1) + SET tombstone (Redis, 1), and with local
+// sessions one PUBLISH (Redis, 1).
 func (s *Service) Logout(ctx context.Context, sessionHash string) error {
 	if err := s.sessions.Delete(ctx, sessionHash); err != nil {
 		return err
 	}
 	s.dropCached(ctx, sessionHash)
+	s.invalidate(ctx, ports.Invalidation{Sessions: []string{sessionHash}}, true)
 	return nil
 }
 
@@ -322,8 +384,20 @@ type UpdateMe struct {
 // UpdateMe changes the caller's name and language. Invalid lists every
 // broken rule; NotFound when the user vanished meanwhile; PreconditionFailed
 // when in.Precondition refuses the current state.
-// Round-trips: one transaction (BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT).
+// The user's local copies on every instance are dropped, so the next
+// request of any of their sessions sees the new name and language.
+// Round-trips: one transaction (BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT),
+// and with local sessions one PUBLISH (Redis, 1).
 func (s *Service) UpdateMe(ctx context.Context, userID int64, in UpdateMe) (accounts.User, error) {
+	u, err := s.updateMe(ctx, userID, in)
+	if err != nil {
+		return accounts.User{}, err
+	}
+	s.invalidate(ctx, ports.Invalidation{Users: []int64{userID}}, false)
+	return u, nil
+}
+
+func (s *Service) updateMe(ctx context.Context, userID int64, in UpdateMe) (accounts.User, error) {
 	return s.users.Update(ctx, userID, func(u *accounts.User) error {
 		if in.Precondition != nil && !in.Precondition(*u) {
 			return domain.ErrPreconditionFailed
@@ -369,11 +443,13 @@ type ChangePasswordInput struct {
 // ChangePassword checks the current password and the validators (one
 // Invalid error lists a wrong current password and every failed rule), then
 // in one transaction stores the new hash and deletes every other session of
-// the user, and finally drops those sessions from the cache. Unlike Django,
-// which lets them die lazily on their next request, they stop working now.
+// the user, and finally drops those sessions from the cache and from every
+// instance's local copy, with the user. Unlike Django, which lets them die
+// lazily on their next request, they stop working now.
 //
 // Round-trips: user by ID (MySQL, 1), transaction (BEGIN, SELECT … FOR
-// UPDATE, UPDATE, SELECT + DELETE of the other sessions, COMMIT), DEL (Redis, 1).
+// UPDATE, UPDATE, SELECT + DELETE of the other sessions, COMMIT), tombstones
+// (Redis, 1 pipeline), and with local sessions one PUBLISH (Redis, 1).
 func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) error {
 	u, err := s.users.ByID(ctx, in.UserID)
 	if err != nil {
@@ -415,6 +491,7 @@ func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) er
 		return err
 	}
 	s.dropCached(ctx, revoked...)
+	s.invalidate(ctx, ports.Invalidation{Sessions: revoked, Users: []int64{in.UserID}}, true)
 	return nil
 }
 

@@ -36,6 +36,9 @@ type fixture struct {
 	throttle *flakyThrottle
 	hasher   *fakeHasher
 	clock    *fakeClock
+	cfg      appaccounts.Config
+	uow      ports.UnitOfWork
+	random   *counterRandom
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -57,8 +60,9 @@ func newFixture(t *testing.T) *fixture {
 		SessionAge: sessionAge,
 		Policy:     password.Policy{Similarity: true, MinLength: 8, Common: common, Numeric: true},
 	}
-	uow := &memoryUnitOfWork{repos: ports.Repos{Users: f.users, Sessions: f.sessions}}
-	f.svc = appaccounts.New(cfg, f.users, f.sessions, f.cache, f.throttle, f.hasher, uow, f.clock, &counterRandom{}, nil)
+	f.cfg, f.random = cfg, &counterRandom{}
+	f.uow = &memoryUnitOfWork{repos: ports.Repos{Users: f.users, Sessions: f.sessions}}
+	f.svc = appaccounts.New(cfg, f.users, f.sessions, f.cache, f.throttle, f.hasher, f.uow, f.clock, f.random, nil)
 	return f
 }
 
@@ -230,7 +234,7 @@ func TestLogin(t *testing.T) {
 		for _, c := range cases {
 			before := f.hasher.verifies.Load()
 			_, err := f.svc.Login(ctx, appaccounts.LoginInput{Email: c.email, Password: c.pw, ClientAddr: "192.0.2.1"})
-			if err != accounts.ErrBadCredentials {
+			if !errors.Is(err, accounts.ErrBadCredentials) {
 				t.Errorf("%s: Login = %v, want exactly ErrBadCredentials", c.name, err)
 			}
 			if n := f.hasher.verifies.Load() - before; n != 1 {
@@ -640,9 +644,11 @@ var errDown = errors.New("redis: connection refused")
 type flakyCache struct {
 	*memory.SessionCache
 	down atomic.Bool
+	gets atomic.Int64 // round trips a real cache would make for Get
 }
 
 func (c *flakyCache) Get(ctx context.Context, h string) (accounts.Session, bool, error) {
+	c.gets.Add(1)
 	if c.down.Load() {
 		return accounts.Session{}, false, domain.Unavailable(errDown)
 	}

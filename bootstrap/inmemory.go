@@ -1,0 +1,77 @@
+package bootstrap
+
+import (
+	"io"
+	"log/slog"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/onitapp/onit/adapters/httpapi"
+	"github.com/onitapp/onit/adapters/localcache"
+	"github.com/onitapp/onit/adapters/memory"
+	"github.com/onitapp/onit/adapters/metrics"
+	appaccounts "github.com/onitapp/onit/app/accounts"
+	appprojects "github.com/onitapp/onit/app/projects"
+	"github.com/onitapp/onit/env"
+	"github.com/onitapp/onit/ports"
+)
+
+// InMemory is a composition without MySQL or Redis: the memory twins of
+// every repository, the memory unit of work, the memory session cache and
+// throttle, the instance-local session cache fed by an in-process
+// revocation bus, and no project cache (every read goes to the memory
+// store, which is faster than a cache would be). Everything else (the
+// accounts and projects services, the HTTP server with every handler and
+// middleware) is the real wiring. It exists for benchmarks and profiles of
+// the HTTP path (adapters/httpapi/bench_test.go), where a database would
+// only add noise; data lives as long as the app. It does not serve: add
+// Serving, or drive Server.Handler() directly.
+func InMemory(s env.Settings, logs io.Writer) fx.Option {
+	return fx.Options(
+		settingsModule(s),
+		loggingModule(logs),
+		systemModule,
+		memoryModule,
+		accountsModule,
+		fx.Module("sessions", fx.Invoke(useMemorySessions)),
+		fx.Module("projects", fx.Provide(
+			func(uow ports.UnitOfWork, r ports.Repos, clock ports.Clock) *appprojects.Service {
+				return appprojects.NewService(uow, r, nil, clock, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
+			},
+			func(svc *appprojects.Service, sec env.Security, log *slog.Logger) *httpapi.ProjectsAPI {
+				return httpapi.NewProjectsAPI(svc, sec.SecretKey, log)
+			},
+		)),
+		// Request metrics stay on, as in production; their database and Redis
+		// collectors (operationsModule) have nothing to read here.
+		fx.Module("metrics", fx.Provide(func(log *slog.Logger) *metrics.Metrics { return metrics.New(log) })),
+		httpModule,
+		fx.NopLogger,
+	)
+}
+
+// memoryModule binds the memory twins to the ports mysqlModule and
+// redisModule would provide.
+var memoryModule = fx.Module("memory",
+	fx.Provide(
+		func() *memory.UserRepository { return memory.NewUserRepository() },
+		func(users *memory.UserRepository) *memory.ProjectsStore { return memory.NewProjectsStore(users) },
+		func(users *memory.UserRepository, s *memory.ProjectsStore) ports.Repos {
+			return ports.Repos{Users: users, Sessions: memory.NewSessionRepository(), Projects: s.Projects(),
+				Members: s.Members(), Tasks: s.Tasks(), Comments: s.Comments(), Idempotency: s.Idempotency()}
+		},
+		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
+		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),
+		fx.Annotate(memory.NewLoginThrottle, fx.As(new(ports.LoginThrottle))),
+	),
+)
+
+// useMemorySessions gives the accounts service its local session cache on
+// an in-process bus, which cannot lose a revocation.
+func useMemorySessions(svc *appaccounts.Service, cfg env.Sessions) {
+	local := localcache.NewSessions(cfg.LocalCacheSize, cfg.LocalCacheTTL)
+	bus := memory.NewRevocationBus()
+	bus.Subscribe(local)
+	svc.UseLocalSessions(local, bus)
+}

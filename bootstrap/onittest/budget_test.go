@@ -1,0 +1,148 @@
+package onittest_test
+
+// The round-trip budgets per request on a warm cache, counted
+// through the real MySQL and Redis adapters: a bun query hook sees every
+// statement (BEGIN and COMMIT included) and a go-redis hook every command
+// (a pipeline as one round trip).
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/onitapp/onit/adapters/mysql/mysqltest"
+	"github.com/onitapp/onit/adapters/redisstore"
+	"github.com/onitapp/onit/adapters/redisstore/redistest"
+	"github.com/onitapp/onit/bootstrap/onittest"
+)
+
+// roundTrips records what the adapters send while a request runs.
+type roundTrips struct {
+	mu    sync.Mutex
+	mysql []string // first keyword of each statement, in order
+	redis []string // command names ("pipeline" for a pipeline)
+}
+
+var _ redisstore.Observer = (*roundTrips)(nil)
+
+func (c *roundTrips) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (c *roundTrips) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	kw, _, _ := strings.Cut(strings.TrimSpace(ev.Query), " ")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mysql = append(c.mysql, strings.ToUpper(kw))
+}
+
+func (c *roundTrips) ObserveCommand(name string, _ time.Duration, _ error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.redis = append(c.redis, name)
+}
+
+// take returns and forgets what was recorded.
+func (c *roundTrips) take() (mysql, redis []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	mysql, redis = c.mysql, c.redis
+	c.mysql, c.redis = nil, nil
+	return mysql, redis
+}
+
+// budget is one row of the table.
+type budget struct {
+	mysql, redis int
+	oneTx        bool // the statements form one transaction: BEGIN … COMMIT
+}
+
+func TestRoundTripBudgets(t *testing.T) {
+	t.Parallel()
+	counter := &roundTrips{}
+	db := mysqltest.New(t)
+	db.AddQueryHook(counter)
+	rc, keys := redistest.New(t)
+	rc.AddHook(redisstore.NewHook(counter))
+	app := newSessInstance(t, onittest.WithDB(db), onittest.WithRedis(rc, keys))
+
+	email := sessUser(t, app)
+	auth := onittest.Bearer(app.Login(t, email, sessPassword))
+	post := func(path string, body any) map[string]any {
+		t.Helper()
+		r := app.Do(t, "POST", path, body, auth...)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
+		}
+		var out map[string]any
+		r.JSON(t, &out)
+		return out
+	}
+	project := int64(post("/api/v1/projects", map[string]any{"name": "Budgets"})["id"].(float64))
+	var task int64
+	for i := range 60 {
+		task = int64(post(fmt.Sprintf("/api/v1/projects/%d/tasks", project), map[string]any{"title": fmt.Sprint("task ", i)})["id"].(float64))
+	}
+	etag := ""
+
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   any
+		hdr    func() []string
+		status int
+		want   budget
+	}{
+		{"authenticated GET /me", "GET", "/api/v1/me", nil, nil, http.StatusOK, budget{0, 0, false}},
+		{"GET one task", "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, nil, http.StatusOK, budget{0, 1, false}},
+		{"GET one project", "GET", fmt.Sprintf("/api/v1/projects/%d", project), nil, nil, http.StatusOK, budget{0, 1, false}},
+		{"GET task list (50 of 60)", "GET", fmt.Sprintf("/api/v1/projects/%d/tasks?limit=50", project), nil, nil, http.StatusOK, budget{2, 1, false}},
+		{"POST a task", "POST", fmt.Sprintf("/api/v1/projects/%d/tasks", project), map[string]any{"title": "one more"}, nil,
+			http.StatusCreated, budget{4, 2, true}},
+		{"PATCH a task with If-Match", "PATCH", fmt.Sprintf("/api/v1/tasks/%d", task), map[string]any{"status": "in_progress"},
+			func() []string { return []string{"If-Match", etag} }, http.StatusOK, budget{4, 2, true}},
+	}
+	for _, tt := range tests {
+		// Not parallel: the counters are the app's, and a warm cache is the
+		// point. The first two rounds warm every cache (this instance's
+		// sessions, Redis's objects); the third is measured.
+		for round := range 3 {
+			if got := app.Do(t, "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, auth...); got.Status == http.StatusOK {
+				etag = got.Header.Get("ETag")
+			}
+			hdr := auth
+			if tt.hdr != nil {
+				hdr = append(append([]string{}, auth...), tt.hdr()...)
+			}
+			body := tt.body
+			if tt.method == "PATCH" && round%2 == 1 {
+				body = map[string]any{"status": "todo"} // alternate, so each round changes something
+			}
+			counter.take()
+			r := app.Do(t, tt.method, tt.path, body, hdr...)
+			mysql, redis := counter.take()
+			if r.Status != tt.status {
+				t.Fatalf("%s: %d %s", tt.name, r.Status, r.Body)
+			}
+			if round < 2 {
+				continue
+			}
+			t.Logf("%-28s MySQL %d %v, Redis %d %v", tt.name, len(mysql), mysql, len(redis), redis)
+			if len(mysql) > tt.want.mysql {
+				t.Errorf("%s: %d MySQL statements %v, budget %d", tt.name, len(mysql), mysql, tt.want.mysql)
+			}
+			if len(redis) > tt.want.redis {
+				t.Errorf("%s: %d Redis round trips %v, budget %d", tt.name, len(redis), redis, tt.want.redis)
+			}
+			if tt.want.oneTx && (len(mysql) < 2 || mysql[0] != "BEGIN" || mysql[len(mysql)-1] != "COMMIT" ||
+				strings.Count(strings.Join(mysql, " "), "BEGIN") != 1) {
+				t.Errorf("%s: statements %v are not one transaction", tt.name, mysql)
+			}
+		}
+	}
+}
