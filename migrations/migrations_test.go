@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -118,7 +119,7 @@ func TestUpStatusDownUp(t *testing.T) {
 	}
 	for {
 		_, err := r.Down(ctx)
-		if err == migrations.ErrNothingToRollBack {
+		if errors.Is(err, migrations.ErrNothingToRollBack) {
 			break
 		}
 		if err != nil {
@@ -199,5 +200,8 @@ func TestConcurrentUp(t *testing.T) {
 		if n != 1 {
 			t.Errorf("goose_db_version has %d rows for version %d", n, v)
 		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,11 +13,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/onitapp/onit/domain"
+	"github.com/onitapp/onit/env"
 )
 
 // requestIDMiddleware echoes a sane X-Request-ID or makes one. Incoming IDs
@@ -27,9 +30,11 @@ func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if !validRequestID(id) {
 			var b [16]byte
 			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+			var h [32]byte // hex on the stack: one allocation, the string
+			hex.Encode(h[:], b[:])
+			id = string(h[:])
 		}
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 		return next(c)
 	}
 }
@@ -83,7 +88,7 @@ func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
+				if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(r)
 				}
 				s.log.ErrorContext(c.Request().Context(), "panic serving request",
@@ -135,42 +140,103 @@ func (s *Server) isHTTPS(r *http.Request) bool {
 // securityHeaders sends the headers Django's SecurityMiddleware sends, and
 // redirects to HTTPS when configured. Health endpoints are exempt from the
 // redirect so load balancers can probe over plain HTTP.
+//
+// echo v4 applies global middleware anew on every request (Echo.ServeHTTP
+// calls applyMiddleware), so a middleware's constructor is per-request code
+// too: the header values are prepared once per configuration
+// (securityHeaderSet) and only looked up here.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	sec := s.cfg.Security
-	hsts := ""
-	if sec.HSTSSeconds > 0 {
-		hsts = "max-age=" + strconv.Itoa(sec.HSTSSeconds)
-		if sec.HSTSIncludeSubdomains {
-			hsts += "; includeSubDomains"
-		}
-		if sec.HSTSPreload {
-			hsts += "; preload"
-		}
-	}
 	return func(c echo.Context) error {
+		sec := &s.cfg.Security
 		req := c.Request()
 		https := s.isHTTPS(req)
 		if sec.SSLRedirect && !https && req.URL.Path != "/healthz" && req.URL.Path != "/readyz" {
 			return c.Redirect(http.StatusMovedPermanently, "https://"+req.Host+req.URL.RequestURI())
 		}
+		set := securityHeadersFor(sec)
 		h := c.Response().Header()
-		if hsts != "" && https {
-			h.Set("Strict-Transport-Security", hsts)
+		if set.hsts != nil && https {
+			h["Strict-Transport-Security"] = set.hsts
 		}
-		if sec.ContentTypeNosniff {
-			h.Set("X-Content-Type-Options", "nosniff")
-		}
-		if sec.ReferrerPolicy != "" {
-			h.Set("Referrer-Policy", sec.ReferrerPolicy)
-		}
-		if sec.CrossOriginOpener != "" {
-			h.Set("Cross-Origin-Opener-Policy", sec.CrossOriginOpener)
-		}
-		if sec.FrameOptions != "" {
-			h.Set("X-Frame-Options", sec.FrameOptions)
+		// Assigned rather than Set: Set would canonicalise each name and
+		// allocate a one-element slice per response. The slices are shared
+		// between responses, which is safe because nothing writes into a
+		// header's values in place, and their capacity equals their length,
+		// so an Add elsewhere copies instead of writing into them.
+		for _, p := range set.static {
+			h[p.name] = p.vals
 		}
 		return next(c)
 	}
+}
+
+// securityHeaderSet is the prepared form of the security headers of one
+// configuration.
+type securityHeaderSet struct {
+	hsts   []string // nil: no HSTS
+	static []presetHeader
+}
+
+// securityKey is what securityHeaderSet depends on, comparable so it can
+// key a map without allocating.
+type securityKey struct {
+	hstsSeconds                  int
+	subdomains, preload, nosniff bool
+	referrer, opener, frame      string
+}
+
+var securitySets struct {
+	sync.RWMutex
+	m map[securityKey]*securityHeaderSet
+}
+
+// securityHeadersFor returns the prepared headers of sec, building them on
+// first use. Configurations are few (one per process, a handful in tests).
+func securityHeadersFor(sec *env.Security) *securityHeaderSet {
+	k := securityKey{sec.HSTSSeconds, sec.HSTSIncludeSubdomains, sec.HSTSPreload, sec.ContentTypeNosniff,
+		sec.ReferrerPolicy, sec.CrossOriginOpener, sec.FrameOptions}
+	securitySets.RLock()
+	set, ok := securitySets.m[k]
+	securitySets.RUnlock()
+	if ok {
+		return set
+	}
+	set = &securityHeaderSet{}
+	if k.hstsSeconds > 0 {
+		v := "max-age=" + strconv.Itoa(k.hstsSeconds)
+		if k.subdomains {
+			v += "; includeSubDomains"
+		}
+		if k.preload {
+			v += "; preload"
+		}
+		set.hsts = []string{v}[:1:1]
+	}
+	add := func(name, value string) {
+		if value != "" {
+			set.static = append(set.static, presetHeader{name, []string{value}[:1:1]})
+		}
+	}
+	if k.nosniff {
+		add("X-Content-Type-Options", "nosniff")
+	}
+	add("Referrer-Policy", k.referrer)
+	add("Cross-Origin-Opener-Policy", k.opener)
+	add("X-Frame-Options", k.frame)
+	securitySets.Lock()
+	defer securitySets.Unlock()
+	if securitySets.m == nil {
+		securitySets.m = map[securityKey]*securityHeaderSet{}
+	}
+	securitySets.m[k] = set
+	return set
+}
+
+// presetHeader is a response header whose value never changes; name is in
+// canonical form.
+type presetHeader struct {
+	name string
+	vals []string
 }
 
 // bodyLimit refuses bodies over the contract's 1 MiB with 413, whether the

@@ -68,7 +68,7 @@ func Open(ctx context.Context, cfg env.MySQL, log *slog.Logger, obs QueryObserve
 		return nil, fmt.Errorf("mysql: ping %s/%s: %w", dc.Addr, dc.DBName, MapError(err))
 	}
 	db := bun.NewDB(sqldb, mysqldialect.New())
-	db.AddQueryHook(NewQueryHook(log, cfg.SlowQuery, obs))
+	db = db.WithQueryHook(NewQueryHook(log, cfg.SlowQuery, obs))
 	return db, nil
 }
 

@@ -59,7 +59,7 @@ func TestMapError(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := MapError(tt.err)
 			if tt.same {
-				if got != tt.err {
+				if got != tt.err { //nolint:errorlint // identity, not equivalence, is the point here
 					t.Fatalf("MapError(%v) = %v, want it unchanged", tt.err, got)
 				}
 				return

@@ -93,7 +93,7 @@ func queryKind(op, query string) string {
 func firstKeyword(q string) string {
 	q = strings.TrimLeft(q, " \t\r\n(")
 	end := strings.IndexFunc(q, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z')
 	})
 	if end < 0 {
 		return q

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -63,7 +64,7 @@ func (r *MemberRepository) Roles(ctx context.Context, projectID int64, userIDs .
 	args := []any{projectID}
 	if len(userIDs) > 0 {
 		q += " OR m.user_id IN (?)"
-		args = append(args, bun.In(userIDs))
+		args = append(args, bun.List(userIDs))
 	}
 	q += ") ORDER BY m.user_id"
 	if err := r.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
@@ -115,7 +116,7 @@ func (r *MemberRepository) List(ctx context.Context, projectID, afterUserID int6
 func (r *MemberRepository) SetRole(ctx context.Context, projectID, userID int64, role dp.Role) error {
 	res, err := r.db.NewRaw("UPDATE project_members SET `role` = ? WHERE project_id = ? AND user_id = ?",
 		string(role), projectID, userID).Exec(ctx)
-	if err := affectedOne(res, err, dp.ErrMemberNotFound); err == nil || err != dp.ErrMemberNotFound {
+	if err := affectedOne(res, err, dp.ErrMemberNotFound); !errors.Is(err, dp.ErrMemberNotFound) {
 		return err
 	}
 	// MySQL counts changed rows: an unchanged role also reports 0.

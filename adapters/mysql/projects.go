@@ -176,7 +176,10 @@ func affectedOne(res sql.Result, err error, none error) error {
 func missingParent(err error, byConstraint map[string]error) error {
 	if c, ok := ForeignKey(err); ok && IsMissingParent(err) {
 		if e, ok := byConstraint[c]; ok {
-			return e.(*domain.Error).Wrap(err)
+			if de, ok := domain.As(e); ok {
+				return de.Wrap(err)
+			}
+			return e
 		}
 		return domain.ErrNotFound.Wrap(fmt.Errorf("constraint %q: %w", c, err))
 	}

@@ -90,7 +90,7 @@ func (r *SessionRepository) DeleteForUser(ctx context.Context, userID int64, kee
 		if len(hashes) == 0 {
 			return nil
 		}
-		_, err := tx.NewDelete().TableExpr("sessions").Where("token_hash IN (?)", bun.In(hashes)).Exec(ctx)
+		_, err := tx.NewDelete().TableExpr("sessions").Where("token_hash IN (?)", bun.List(hashes)).Exec(ctx)
 		return MapError(err)
 	})
 	if err != nil {

@@ -47,7 +47,9 @@ func TestObjectCacheProjects(t *testing.T) {
 		{"known non-member hits with no role", nil, 8, true, "v2", dp.RoleNone},
 		{"unknown user misses", nil, 9, false, "", ""},
 		{"older version is refused", func() { oc.PutProject(ctx, project(1, 1, "v1"), map[int64]dp.Role{9: dp.RoleMember}) }, 9, false, "", ""},
-		{"same version adds a role", func() { oc.PutAccess(ctx, ports.Access{ProjectID: 1, ProjectVersion: 2, UserID: 9, Role: dp.RoleMember}) }, 9, true, "v2", dp.RoleMember},
+		{"same version adds a role", func() {
+			oc.PutAccess(ctx, ports.Access{ProjectID: 1, ProjectVersion: 2, UserID: 9, Role: dp.RoleMember})
+		}, 9, true, "v2", dp.RoleMember},
 		{"newer version drops old roles", func() { oc.PutProject(ctx, project(1, 3, "v3"), map[int64]dp.Role{8: dp.RoleMember}) }, 9, false, "", ""},
 		{"newer version serves its roles", nil, 8, true, "v3", dp.RoleMember},
 		{"tombstone hides the project", func() { oc.DropProject(ctx, 1) }, 8, false, "", ""},
