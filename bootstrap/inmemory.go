@@ -45,7 +45,7 @@ func InMemory(s env.Settings, logs io.Writer) fx.Option {
 		)),
 		// Request metrics stay on, as in production; their database and Redis
 		// collectors (operationsModule) have nothing to read here.
-		fx.Module("metrics", fx.Provide(func(log *slog.Logger) *metrics.Metrics { return metrics.New(log) })),
+		fx.Module("metrics", fx.Provide(metrics.New)),
 		httpModule,
 		fx.NopLogger,
 	)
@@ -55,7 +55,7 @@ func InMemory(s env.Settings, logs io.Writer) fx.Option {
 // redisModule would provide.
 var memoryModule = fx.Module("memory",
 	fx.Provide(
-		func() *memory.UserRepository { return memory.NewUserRepository() },
+		memory.NewUserRepository,
 		func(users *memory.UserRepository) *memory.ProjectsStore { return memory.NewProjectsStore(users) },
 		func(users *memory.UserRepository, s *memory.ProjectsStore) ports.Repos {
 			return ports.Repos{Users: users, Sessions: memory.NewSessionRepository(), Projects: s.Projects(),

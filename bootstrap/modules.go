@@ -269,8 +269,8 @@ func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []htt
 
 func runServer(lc fx.Lifecycle, srv *httpapi.Server, cfg env.HTTP, log *slog.Logger) {
 	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			if err := srv.Listen(); err != nil {
+		OnStart: func(ctx context.Context) error {
+			if err := srv.Listen(ctx); err != nil {
 				return err
 			}
 			go srv.Serve()

@@ -42,7 +42,7 @@ func StartMySQL(ctx context.Context, log *slog.Logger) (dsn string, stop func(),
 	).(*memory.DbProvider)
 	engine := sqle.NewDefault(pro)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, fmt.Errorf("devengines: listen: %w", err)
 	}

@@ -137,7 +137,7 @@ func TestMetricsEndpointAccess(t *testing.T) {
 
 func TestSeparateMetricsListener(t *testing.T) {
 	s := newMetricsServer(t, env.Production, MetricsConfig{Handler: scrapeHandler, Addr: "127.0.0.1:0", Token: "tok"})
-	if err := s.Listen(); err != nil {
+	if err := s.Listen(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	go s.Serve()
@@ -175,13 +175,13 @@ func TestSeparateMetricsListener(t *testing.T) {
 
 func TestSeparateMetricsListenerPortTaken(t *testing.T) {
 	first := newMetricsServer(t, env.Production, MetricsConfig{Handler: scrapeHandler, Addr: "127.0.0.1:0"})
-	if err := first.Listen(); err != nil {
+	if err := first.Listen(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	go first.Serve()
 	t.Cleanup(func() { _ = first.Shutdown(context.Background()) })
 	second := newMetricsServer(t, env.Production, MetricsConfig{Handler: scrapeHandler, Addr: first.MetricsAddr().String()})
-	if err := second.Listen(); err == nil || !strings.Contains(err.Error(), "metrics") {
+	if err := second.Listen(context.Background()); err == nil || !strings.Contains(err.Error(), "metrics") {
 		t.Fatalf("Listen = %v, want a metrics listen error", err)
 	}
 }

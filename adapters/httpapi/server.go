@@ -105,8 +105,8 @@ func (s *Server) Routes() []*echo.Route { return s.e.Routes() }
 
 // Listen binds the configured address. It is separate from Serve so start-up
 // fails at once (port in use) instead of inside a goroutine.
-func (s *Server) Listen() error {
-	ln, err := net.Listen("tcp", s.cfg.HTTP.Addr)
+func (s *Server) Listen(ctx context.Context) error {
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", s.cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.HTTP.Addr, err)
 	}

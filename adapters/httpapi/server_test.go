@@ -295,7 +295,7 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Listen(); err != nil {
+	if err := s.Listen(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	go s.Serve()

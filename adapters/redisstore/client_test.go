@@ -215,7 +215,7 @@ func TestHookObservesRoundTrips(t *testing.T) {
 			name: "a pipeline is one round trip, its misses no error",
 			newC: redistest.New,
 			run: func(c redis.UniversalClient, k redisstore.Keys) {
-				c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				_, _ = c.Pipelined(ctx, func(p redis.Pipeliner) error {
 					p.Get(ctx, k.Plain("absent"))
 					p.Set(ctx, k.Plain("x"), 1, time.Minute)
 					p.Get(ctx, k.Plain("x"))
@@ -228,7 +228,7 @@ func TestHookObservesRoundTrips(t *testing.T) {
 			name: "a pipeline error behind a miss is reported",
 			newC: redistest.New,
 			run: func(c redis.UniversalClient, k redisstore.Keys) {
-				c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				_, _ = c.Pipelined(ctx, func(p redis.Pipeliner) error {
 					p.Get(ctx, k.Plain("absent"))
 					p.Set(ctx, k.Plain("s"), "text", time.Minute)
 					p.Incr(ctx, k.Plain("s")) // not an integer

@@ -269,7 +269,7 @@ func TestLogin(t *testing.T) {
 		f.throttle.down.Store(true)
 		f.login(t, "ada@x.com")
 		_, err := f.svc.Login(ctx, appaccounts.LoginInput{Email: "ada@x.com", Password: "nope-nope"})
-		if err != accounts.ErrBadCredentials {
+		if !errors.Is(err, accounts.ErrBadCredentials) {
 			t.Fatalf("Login = %v, want ErrBadCredentials", err)
 		}
 	})
@@ -456,7 +456,7 @@ func TestChangePassword(t *testing.T) {
 				t.Errorf("surviving session: Authenticate = %v", err)
 			}
 		}
-		if _, err := f.svc.Login(ctx, appaccounts.LoginInput{Email: "ada@x.com", Password: goodPassword}); err != accounts.ErrBadCredentials {
+		if _, err := f.svc.Login(ctx, appaccounts.LoginInput{Email: "ada@x.com", Password: goodPassword}); !errors.Is(err, accounts.ErrBadCredentials) {
 			t.Errorf("old password: Login = %v", err)
 		}
 		if _, err := f.svc.Login(ctx, appaccounts.LoginInput{Email: "ada@x.com", Password: newPassword}); err != nil {

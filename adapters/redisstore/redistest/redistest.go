@@ -54,7 +54,7 @@ func New(t testing.TB) (redis.UniversalClient, redisstore.Keys) {
 // "connection refused", for testing outage behaviour.
 func NewDown(t testing.TB) (redis.UniversalClient, redisstore.Keys) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
