@@ -32,14 +32,9 @@ func runClearSessions(ctx context.Context, args []string, stdio Stdio) int {
 // and stops everything again: management commands use the same wiring as
 // the server, so they see the same adapters and settings.
 func withApp(ctx context.Context, stdio Stdio, fn func(ctx context.Context) error, opts ...fx.Option) int {
-	s, ok := loadSettings(stdio)
-	if !ok {
-		return exitUsage
-	}
-	stopEngines, _, err := startEmbedded(ctx, &s)
-	if err != nil {
-		fmt.Fprintf(stdio.Err, "onit: %v\n", err)
-		return exitUsage
+	s, stopEngines, code := prepare(ctx, stdio)
+	if code != exitOK {
+		return code
 	}
 	defer stopEngines()
 	app := fx.New(Composition(s, stdio.Err), fx.NopLogger, fx.Options(opts...))

@@ -6,10 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 	"sort"
 	"strings"
 
+	"github.com/uptrace/bun"
+
+	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/env"
 )
 
@@ -149,4 +153,40 @@ func runVersion(_ context.Context, args []string, stdio Stdio) int {
 		}
 	}
 	return exitOK
+}
+
+// prepare loads settings and, in development without servers, starts the
+// embedded engines. On success code is exitOK and stop must be called.
+func prepare(ctx context.Context, stdio Stdio) (s env.Settings, stop func(), code int) {
+	s, ok := loadSettings(stdio)
+	if !ok {
+		return s, nil, exitUsage
+	}
+	stop, _, err := startEmbedded(ctx, &s)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "onit: %v\n", err)
+		return s, nil, exitUsage
+	}
+	return s, stop, exitOK
+}
+
+// openDatabase is prepare plus a MySQL pool, for the commands that need
+// only the database. On success close releases both.
+func openDatabase(ctx context.Context, stdio Stdio, cmd string, log *slog.Logger) (s env.Settings, db *bun.DB, close func(), code int) {
+	s, stop, code := prepare(ctx, stdio)
+	if code != exitOK {
+		return s, nil, nil, code
+	}
+	if log == nil {
+		log = NewLogger(s.Log, stdio.Err)
+	}
+	openCtx, cancel := context.WithTimeout(ctx, s.MySQL.DialTimeout+s.MySQL.QueryTimeout)
+	defer cancel()
+	db, err := mysql.Open(openCtx, s.MySQL, log, nil)
+	if err != nil {
+		stop()
+		fmt.Fprintf(stdio.Err, "onit %s: %v\n", cmd, err)
+		return s, nil, nil, exitFailure
+	}
+	return s, db, func() { _ = db.Close(); stop() }, exitOK
 }

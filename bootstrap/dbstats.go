@@ -223,24 +223,11 @@ func runDBStats(ctx context.Context, args []string, stdio Stdio) int {
 		fs.Usage()
 		return exitUsage
 	}
-	s, ok := loadSettings(stdio)
-	if !ok {
-		return exitUsage
+	s, db, closeDB, code := openDatabase(ctx, stdio, "dbstats", slog.New(slog.DiscardHandler))
+	if code != exitOK {
+		return code
 	}
-	stopEngines, _, err := startEmbedded(ctx, &s)
-	if err != nil {
-		fmt.Fprintf(stdio.Err, "onit: %v\n", err)
-		return exitUsage
-	}
-	defer stopEngines()
-	openCtx, cancel := context.WithTimeout(ctx, s.MySQL.DialTimeout+s.MySQL.QueryTimeout)
-	db, err := mysql.Open(openCtx, s.MySQL, slog.New(slog.DiscardHandler), nil)
-	cancel()
-	if err != nil {
-		fmt.Fprintf(stdio.Err, "onit dbstats: %v\n", err)
-		return exitFailure
-	}
-	defer db.Close()
+	defer closeDB()
 	opts := dbstatsOptions{VCPUs: *vcpus, IOPS: *iops, NetworkMbit: *netMbit,
 		PoolBudget: s.MySQL.MaxOpenConns * s.MySQL.Instances, ServerBudget: s.MySQL.ServerMaxConns}
 	step := *interval

@@ -6,7 +6,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/migrations"
 )
 
@@ -39,24 +38,12 @@ func runMigrate(ctx context.Context, args []string, stdio Stdio) int {
 		fmt.Fprintf(stdio.Out, "created %s\n", path)
 		return exitOK
 	}
-	s, ok := loadSettings(stdio)
-	if !ok {
-		return exitUsage
+	s, db, closeDB, code := openDatabase(ctx, stdio, "migrate", nil)
+	if code != exitOK {
+		return code
 	}
-	stopEngines, _, err := startEmbedded(ctx, &s)
-	if err != nil {
-		fmt.Fprintf(stdio.Err, "onit: %v\n", err)
-		return exitUsage
-	}
-	defer stopEngines()
-	log := NewLogger(s.Log, stdio.Err)
-	db, err := mysql.Open(ctx, s.MySQL, log, nil)
-	if err != nil {
-		fmt.Fprintf(stdio.Err, "onit migrate: %v\n", err)
-		return exitFailure
-	}
-	defer db.Close()
-	r, err := migrations.NewRunner(db.DB, log)
+	defer closeDB()
+	r, err := migrations.NewRunner(db.DB, NewLogger(s.Log, stdio.Err))
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "onit migrate: %v\n", err)
 		return exitFailure
