@@ -204,11 +204,18 @@ func TestTaskListUsesIndex(t *testing.T) {
 	// would cost most: the plan must start the scan at the cursor.
 	after := &ports.TaskKey{ID: 1 << 40, CreatedAt: base.Add(250 * time.Second),
 		DueDate: &dp.Date{Year: 2030, Month: 12, Day: 1}, Priority: dp.PriorityLow}
+	// A cursor near the top (about 4% read, 96% still ahead): the case where
+	// the optimizer, asked for whole rows, preferred reading from the
+	// project's first index entry; the ID query must still range-scan.
+	nearTop := &ports.TaskKey{ID: 1 << 40, CreatedAt: base.Add(2400 * time.Second),
+		DueDate: &dp.Date{Year: 2030, Month: 1, Day: 15}, Priority: dp.PriorityUrgent}
 	cases := []struct {
 		name    string
 		q       ports.TaskQuery
 		wantKey string
 	}{
+		{"default order, cursor near the top", ports.TaskQuery{Order: ports.OrderNewest, After: nearTop}, "tasks_project_created_idx"},
+		{"due date order, cursor near the top", ports.TaskQuery{Order: ports.OrderDueDate, After: nearTop}, "tasks_project_due_idx"},
 		// A cursor must make the scan start at the cursor (type "range"),
 		// not at the project's first row.
 		{"default order, first page", ports.TaskQuery{Order: ports.OrderNewest}, "tasks_project_created_idx"},

@@ -1,9 +1,11 @@
 package mysql
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -140,12 +142,22 @@ func (r *TaskRepository) ByIDForUser(ctx context.Context, id, userID int64) (dp.
 // "a <= x" is what lets the optimizer start a range scan at the cursor
 // instead of reading from the first row of the project (MariaDB does not
 // turn a row comparison "(a, id) < (x, y)" into a range).
+//
+// The page's IDs are found first by a query that only needs the index (a
+// deferred join): asked for all columns at once, MariaDB prefers a ref scan
+// from the project's first row when the cursor is near the top of a long
+// list, and page 100 of 100,000 tasks then read 5,000 rows instead of 51.
+// The join fetches the rows by primary key; they are put back in order
+// here, which for a page of at most 101 rows is cheaper than a sort on the
+// server.
 func (r *TaskRepository) List(ctx context.Context, q ports.TaskQuery) ([]dp.Task, error) {
-	query, args := taskListSQL(q)
+	page, args := taskListSQL(q)
 	var rows []taskRow
+	query := "SELECT " + taskCols + " FROM tasks AS t JOIN (" + page + ") AS k ON k.id = t.id"
 	if err := r.db.NewRaw(query, args...).Scan(ctx, &rows); err != nil {
 		return nil, MapError(err)
 	}
+	sortTaskRows(rows, q.Order)
 	out := make([]dp.Task, len(rows))
 	for i, row := range rows {
 		out[i] = row.toDomain()
@@ -153,10 +165,34 @@ func (r *TaskRepository) List(ctx context.Context, q ports.TaskQuery) ([]dp.Task
 	return out, nil
 }
 
-// taskListSQL builds List's statement; the EXPLAIN test runs the same text.
+// sortTaskRows orders a page as taskListSQL's ORDER BY does.
+func sortTaskRows(rows []taskRow, o ports.TaskOrder) {
+	slices.SortFunc(rows, func(a, b taskRow) int {
+		switch o {
+		case ports.OrderDueDate:
+			if c := a.DueOrder.Compare(b.DueOrder); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		case ports.OrderPriority:
+			if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.ID, a.ID)
+		default:
+			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.ID, a.ID)
+		}
+	})
+}
+
+// taskListSQL builds the statement that finds a page's task IDs in order;
+// the EXPLAIN test runs the same text.
 func taskListSQL(q ports.TaskQuery) (string, []any) {
 	var b strings.Builder
-	b.WriteString("SELECT " + taskCols + " FROM tasks AS t WHERE t.project_id = ?")
+	b.WriteString("SELECT t.id FROM tasks AS t WHERE t.project_id = ?")
 	args := []any{q.ProjectID}
 	f := q.Filter
 	if f.Status != "" {
