@@ -76,31 +76,10 @@ func NewClient(cfg env.Redis) (redis.UniversalClient, error) {
 	// new ElastiCache connection finding that out.
 	maint := &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 
-	if cfg.Cluster {
-		if cfg.DB != 0 {
-			return nil, fmt.Errorf("redisstore: database %d requested, but a cluster only has database 0 (ONIT_REDIS_DB)", cfg.DB)
-		}
-		return redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:                    cfg.Addrs,
-			Username:                 cfg.Username,
-			Password:                 cfg.RedisPassword,
-			TLSConfig:                tlsConfig,
-			DisableIdentity:          cfg.DisableIdentity,
-			DialTimeout:              cfg.RedisDialTimeout,
-			ReadTimeout:              cfg.RedisReadTimeout,
-			WriteTimeout:             cfg.RedisWriteTimeout,
-			ContextTimeoutEnabled:    true,
-			PoolSize:                 cfg.PoolSize,
-			MaxRetries:               maxRetries,
-			DialerRetries:            dialAttempts,
-			MaintNotificationsConfig: maint,
-		}), nil
-	}
-	if len(cfg.Addrs) > 1 {
-		return nil, fmt.Errorf("redisstore: %d Redis addresses given without cluster mode; set ONIT_REDIS_CLUSTER=true or give one address", len(cfg.Addrs))
-	}
-	return redis.NewClient(&redis.Options{
-		Addr:                     cfg.Addrs[0],
+	// One set of options for both shapes, so the cluster and the single
+	// node can never drift apart in timeouts, retries or TLS.
+	opts := &redis.UniversalOptions{
+		Addrs:                    cfg.Addrs,
 		Username:                 cfg.Username,
 		Password:                 cfg.RedisPassword,
 		DB:                       cfg.DB,
@@ -114,7 +93,17 @@ func NewClient(cfg env.Redis) (redis.UniversalClient, error) {
 		MaxRetries:               maxRetries,
 		DialerRetries:            dialAttempts,
 		MaintNotificationsConfig: maint,
-	}), nil
+	}
+	if cfg.Cluster {
+		if cfg.DB != 0 {
+			return nil, fmt.Errorf("redisstore: database %d requested, but a cluster only has database 0 (ONIT_REDIS_DB)", cfg.DB)
+		}
+		return redis.NewClusterClient(opts.Cluster()), nil
+	}
+	if len(cfg.Addrs) > 1 {
+		return nil, fmt.Errorf("redisstore: %d Redis addresses given without cluster mode; set ONIT_REDIS_CLUSTER=true or give one address", len(cfg.Addrs))
+	}
+	return redis.NewClient(opts.Simple()), nil
 }
 
 // Health checks that Redis answers, for /readyz. Redis is a cache that Onit
