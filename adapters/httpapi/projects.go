@@ -282,29 +282,11 @@ func (p *ProjectsAPI) listProjects(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
-	const scope = "projects"
-	var after int64
-	if s := c.QueryParam("cursor"); s != "" {
-		cur, err := p.cursors.decode(scope, s)
-		if err != nil {
-			return err
-		}
-		after = cur.ID
-	}
-	items, more, err := p.svc.ListProjects(c.Request().Context(), uid, after, limit)
-	if err != nil {
-		return err
-	}
-	var next *string
-	if more {
-		s := p.cursors.encode(scope, cursorPayload{ID: items[len(items)-1].Project.ID})
-		next = &s
-	}
-	return c.JSON(http.StatusOK, listOut(items, projectOut, next))
+	return listByID(c, p.cursors, "projects",
+		func(after int64, limit int) ([]appprojects.ProjectView, bool, error) {
+			return p.svc.ListProjects(c.Request().Context(), uid, after, limit)
+		},
+		func(v appprojects.ProjectView) int64 { return v.Project.ID }, projectOut)
 }
 
 func (p *ProjectsAPI) createProject(c echo.Context) error {
@@ -386,29 +368,11 @@ func (p *ProjectsAPI) listMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
-	scope := fmt.Sprintf("members:%d", pid)
-	var after int64
-	if s := c.QueryParam("cursor"); s != "" {
-		cur, err := p.cursors.decode(scope, s)
-		if err != nil {
-			return err
-		}
-		after = cur.ID
-	}
-	items, more, err := p.svc.ListMembers(c.Request().Context(), uid, pid, after, limit)
-	if err != nil {
-		return err
-	}
-	var next *string
-	if more {
-		s := p.cursors.encode(scope, cursorPayload{ID: items[len(items)-1].UserID})
-		next = &s
-	}
-	return c.JSON(http.StatusOK, listOut(items, memberOut, next))
+	return listByID(c, p.cursors, fmt.Sprintf("members:%d", pid),
+		func(after int64, limit int) ([]dp.Member, bool, error) {
+			return p.svc.ListMembers(c.Request().Context(), uid, pid, after, limit)
+		},
+		func(m dp.Member) int64 { return m.UserID }, memberOut)
 }
 
 func (p *ProjectsAPI) addMember(c echo.Context) error {
@@ -644,29 +608,11 @@ func (p *ProjectsAPI) listComments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
-	scope := fmt.Sprintf("comments:%d", tid)
-	var after int64
-	if s := c.QueryParam("cursor"); s != "" {
-		cur, err := p.cursors.decode(scope, s)
-		if err != nil {
-			return err
-		}
-		after = cur.ID
-	}
-	items, more, err := p.svc.ListComments(c.Request().Context(), uid, tid, after, limit)
-	if err != nil {
-		return err
-	}
-	var next *string
-	if more {
-		s := p.cursors.encode(scope, cursorPayload{ID: items[len(items)-1].ID})
-		next = &s
-	}
-	return c.JSON(http.StatusOK, listOut(items, commentOut, next))
+	return listByID(c, p.cursors, fmt.Sprintf("comments:%d", tid),
+		func(after int64, limit int) ([]dp.Comment, bool, error) {
+			return p.svc.ListComments(c.Request().Context(), uid, tid, after, limit)
+		},
+		func(cm dp.Comment) int64 { return cm.ID }, commentOut)
 }
 
 func (p *ProjectsAPI) addComment(c echo.Context) error {
@@ -686,6 +632,36 @@ func (p *ProjectsAPI) addComment(c echo.Context) error {
 }
 
 // ---- helpers ----
+
+// listByID serves a list paged by an ID cursor bound to scope (so a cursor
+// from one list is refused by another): fetch returns the page after the
+// given ID and whether more follow; idOf is an item's cursor position.
+func listByID[T, D any](c echo.Context, cursors cursorCodec, scope string,
+	fetch func(after int64, limit int) ([]T, bool, error), idOf func(T) int64, out func(T) D,
+) error {
+	limit, err := limitParam(c)
+	if err != nil {
+		return err
+	}
+	var after int64
+	if s := c.QueryParam("cursor"); s != "" {
+		cur, err := cursors.decode(scope, s)
+		if err != nil {
+			return err
+		}
+		after = cur.ID
+	}
+	items, more, err := fetch(after, limit)
+	if err != nil {
+		return err
+	}
+	var next *string
+	if more {
+		s := cursors.encode(scope, cursorPayload{ID: idOf(items[len(items)-1])})
+		next = &s
+	}
+	return c.JSON(http.StatusOK, listOut(items, out, next))
+}
 
 func callerID(c echo.Context) (int64, error) {
 	pr, ok := principal(c)
