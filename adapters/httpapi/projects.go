@@ -185,11 +185,26 @@ func (r createTaskReq) draft() (dp.TaskDraft, error) {
 	if r.DueDate != nil {
 		due, err := dp.ParseDate("due_date", *r.DueDate)
 		if err != nil {
-			return dp.TaskDraft{}, err
+			// One 422 lists every broken field: add the draft's own rule
+			// violations (title, status, …) to the bad date.
+			fields := dateErrFields(err)
+			if _, verr := dp.NewTask(0, 0, d, time.Time{}); verr != nil {
+				if de, ok := domain.As(verr); ok {
+					fields = append(de.Fields, fields...)
+				}
+			}
+			return dp.TaskDraft{}, domain.Invalid(fields...)
 		}
 		d.DueDate = &due
 	}
 	return d, nil
+}
+
+func dateErrFields(err error) []domain.FieldError {
+	if de, ok := domain.As(err); ok {
+		return de.Fields
+	}
+	return nil
 }
 
 // patchTaskReq is PATCH /tasks/{id}: absent fields stay, null clears the

@@ -58,6 +58,7 @@ func TestProjectsBadInput(t *testing.T) {
 		{"every field wrong", "POST", tasks, map[string]any{"title": "", "status": "x", "priority": "y"}, 422, []string{"title:required", "status:oneof", "priority:oneof"}},
 		{"due_date 2026-02-30", "POST", tasks, map[string]any{"title": "a", "due_date": "2026-02-30"}, 422, []string{"due_date:date"}},
 		{"due_date not a date", "POST", tasks, map[string]any{"title": "a", "due_date": "tomorrow"}, 422, []string{"due_date:date"}},
+		{"bad date and empty title together", "POST", tasks, map[string]any{"title": "", "status": "x", "due_date": "2026-02-30"}, 422, []string{"title:required", "status:oneof", "due_date:date"}},
 		{"due_date with time", "POST", tasks, map[string]any{"title": "a", "due_date": "2030-01-01T00:00:00Z"}, 422, []string{"due_date:date"}},
 		{"non-existent assignee", "POST", tasks, map[string]any{"title": "a", "assignee_id": int64(1) << 50}, 422, []string{"assignee_id:not_member"}},
 		{"assignee not a member", "POST", tasks, map[string]any{"title": "a", "assignee_id": stranger.id}, 422, []string{"assignee_id:not_member"}},
