@@ -62,6 +62,7 @@ func banner(stdio Stdio, s env.Settings, engines []string) {
 		host = "localhost" + host
 	}
 	fmt.Fprintf(stdio.Err, "\nOnit (%s) is up on http://%s\n", s.Env, host)
+	fmt.Fprintf(stdio.Err, "  web app  http://%s/\n", host)
 	fmt.Fprintf(stdio.Err, "  health   http://%s/healthz   ready http://%s/readyz\n", host, host)
 	fmt.Fprintf(stdio.Err, "  API      http://%s/api/v1     docs  http://%s/api/openapi.json\n", host, host)
 	for _, e := range engines {
