@@ -1,7 +1,6 @@
 package faulttest
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -24,6 +23,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/onitapp/onit/bootstrap/onittest"
 	"github.com/onitapp/onit/env"
 )
 
@@ -413,28 +413,9 @@ func (r *redisServer) kill() {
 type onitProc struct {
 	addr   string
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *onittest.LogBuffer
 	exited chan struct{}
 	err    error // the exit status, valid once exited is closed
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's writes and the
-// test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // baseSettings are production defaults made to run on loopback without TLS,
@@ -474,7 +455,7 @@ func startOnit(t *testing.T, settings map[string]string) *onitProc {
 	for k, v := range settings {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &onitProc{addr: settings["ONIT_HTTP_ADDR"], cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &onitProc{addr: settings["ONIT_HTTP_ADDR"], cmd: cmd, out: &onittest.LogBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {

@@ -48,7 +48,7 @@ func TestHostileInput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 10,000 requests; skipped with -short")
 	}
-	var logs syncBuffer
+	var logs onittest.LogBuffer
 	app := onittest.New(t, onittest.WithLogs(&logs))
 	raw, err := httpapi.Document()
 	if err != nil {
@@ -206,24 +206,6 @@ func (l *labelled) Fatalf(format string, args ...any) {
 }
 
 func (l *labelled) Fatal(args ...any) { l.Helper(); l.Fatalf("%s", fmt.Sprint(args...)) }
-
-// syncBuffer collects the app's logs from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // ---- the document's operations ----
 

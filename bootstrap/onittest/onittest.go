@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,6 +63,27 @@ func WithDB(db *bun.DB) Option { return func(c *config) { c.db = db } }
 // WithRedis shares (or replaces, e.g. with a dead one) the Redis client.
 func WithRedis(r redis.UniversalClient, k redisstore.Keys) Option {
 	return func(c *config) { c.redis, c.keys = r, &k }
+}
+
+// LogBuffer collects log output written from many goroutines (an app's
+// logger, a child process's pipes) for a test to read, e.g. with WithLogs.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // WithLogs sends the app's log output (warnings and errors in the test
