@@ -3,10 +3,13 @@
 // are moved to the current PBKDF2 cost on their next login.
 //
 // New hashes are pbkdf2_sha256 (Django's default). Verification also accepts
-// pbkdf2_sha1, argon2 (argon2id and argon2i, version 19) and scrypt.
-// bcrypt, bcrypt_sha256 and argon2 hashes of version 16 (made by argon2-cffi
-// before 2016) are not supported: they never match, and such users reset
-// their password.
+// every other hasher Django ships for real use: pbkdf2_sha1, argon2
+// (argon2id, argon2i and argon2d; version 19, version 16 and the older
+// encoding without a version field), scrypt, bcrypt_sha256 and bcrypt. A
+// match of any of them asks for a re-hash, so such users move to the
+// default hasher on their next login, as Django does. The insecure legacy
+// hashers (md5, sha1, unsalted_*, crypt) never match: Inspect names them so
+// an import can report them.
 package djangohash
 
 import (
@@ -17,11 +20,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/scrypt"
 
 	"github.com/onitapp/onit/ports"
@@ -58,6 +61,9 @@ const (
 	// MaxScryptParallelism bounds scrypt's p, which costs CPU but little
 	// memory; Django uses 1.
 	MaxScryptParallelism = 16
+	// MaxBcryptCost bounds bcrypt's log2 rounds: 2^16 is 16 times Django's
+	// 2^12, a few seconds; bcrypt itself allows 31, over a day.
+	MaxBcryptCost = 16
 	// maxEncodedLen bounds the whole encoded value; Django's longest
 	// formats are about 130 bytes.
 	maxEncodedLen = 1024
@@ -68,11 +74,19 @@ const (
 	algPBKDF2SHA1   = "pbkdf2_sha1"
 	algArgon2       = "argon2"
 	algScrypt       = "scrypt"
+	algBcryptSHA256 = "bcrypt_sha256"
+	algBcrypt       = "bcrypt"
 
 	// saltLen is Django's salt length: 22 characters of [a-zA-Z0-9] carry
 	// the 128 bits of entropy Django's must_update_salt requires.
 	saltLen      = 22
 	saltAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+	// AlgorithmEmpty and AlgorithmUnrecognised are what Inspect names when
+	// the value is empty, or names no algorithm in the shape Django's
+	// hashers use.
+	AlgorithmEmpty        = "(empty)"
+	AlgorithmUnrecognised = "(unrecognised)"
 
 	// dummySalt salts the hash spent on values that cannot match, so the
 	// work is a real PBKDF2 run of the usual shape.
@@ -88,6 +102,7 @@ type Hasher struct {
 	maxIterations   int
 	maxArgon2Memory uint32
 	maxScryptMemory int
+	maxBcryptCost   int
 	// onSpend, when set by a test, observes the PBKDF2 iterations spent
 	// only to even out timing.
 	onSpend func(iterations int)
@@ -104,6 +119,7 @@ func New(iterations int) *Hasher {
 		maxIterations:   max(MaxIterations, iterations),
 		maxArgon2Memory: MaxArgon2Memory,
 		maxScryptMemory: MaxScryptMemory,
+		maxBcryptCost:   MaxBcryptCost,
 	}
 }
 
@@ -150,25 +166,77 @@ func newSalt() string {
 // PBKDF2-SHA256 run at the configured count, so timing does not tell them
 // apart from a wrong password.
 func (h *Hasher) Verify(password, encoded string) (ok, needsRehash bool) {
-	var valid bool
-	if len(encoded) <= maxEncodedLen {
-		alg, rest, _ := strings.Cut(encoded, "$")
-		switch alg {
-		case algPBKDF2SHA256, algPBKDF2SHA1:
-			ok, needsRehash, valid = h.verifyPBKDF2(password, alg, rest)
-		case algArgon2:
-			ok, valid = h.verifyArgon2(password, rest)
-			needsRehash = ok
-		case algScrypt:
-			ok, valid = h.verifyScrypt(password, rest)
-			needsRehash = ok
-		}
-	}
+	v, valid := h.parse(encoded)
 	if !valid {
 		h.spendDummy(password)
 		return false, false
 	}
-	return ok, needsRehash && ok
+	ok = v.matches(h, password)
+	return ok, ok && v.outdated(h)
+}
+
+// Inspect describes encoded without checking a password against it: the
+// algorithm it names, whether it is Django's unusable password, and whether
+// Verify can check passwords against it (a known algorithm, well formed,
+// within the limits). Importers use it to report hashes nobody could log in
+// with before moving them.
+func (h *Hasher) Inspect(encoded string) ports.PasswordHashFormat {
+	if strings.HasPrefix(encoded, "!") {
+		return ports.PasswordHashFormat{Unusable: true}
+	}
+	_, valid := h.parse(encoded)
+	return ports.PasswordHashFormat{Algorithm: algorithmName(encoded), Verifiable: valid}
+}
+
+// hashValue is an encoded value that parsed and is within the limits.
+type hashValue interface {
+	// matches hashes password with the value's parameters and compares.
+	matches(h *Hasher, password string) bool
+	// outdated reports whether a matching password should be re-hashed
+	// with the configured algorithm and cost.
+	outdated(h *Hasher) bool
+}
+
+// parse decodes encoded; valid is false for anything Verify refuses
+// without hashing.
+func (h *Hasher) parse(encoded string) (v hashValue, valid bool) {
+	if len(encoded) > maxEncodedLen {
+		return nil, false
+	}
+	alg, rest, _ := strings.Cut(encoded, "$")
+	switch alg {
+	case algPBKDF2SHA256, algPBKDF2SHA1:
+		return h.parsePBKDF2(alg, rest)
+	case algArgon2:
+		return h.parseArgon2(rest)
+	case algScrypt:
+		return h.parseScrypt(rest)
+	case algBcryptSHA256, algBcrypt:
+		return h.parseBcrypt(alg, rest)
+	}
+	return nil, false
+}
+
+// algorithmNameShape is what a Django hasher's algorithm attribute looks
+// like; anything else is reported as unrecognised rather than echoed.
+var algorithmNameShape = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// algorithmName names encoded's algorithm as Django's identify_hasher
+// would: the text before the first "$", except for the two shapes of
+// unsalted MD5 that carry no name.
+func algorithmName(encoded string) string {
+	switch {
+	case encoded == "":
+		return AlgorithmEmpty
+	case len(encoded) == 32 && !strings.Contains(encoded, "$"),
+		len(encoded) == 37 && strings.HasPrefix(encoded, "md5$$"):
+		return "unsalted_md5"
+	}
+	alg, _, found := strings.Cut(encoded, "$")
+	if !found || !algorithmNameShape.MatchString(alg) {
+		return AlgorithmUnrecognised
+	}
+	return alg
 }
 
 // spendDummy does the work of one verification against a fixed hash.
@@ -190,116 +258,87 @@ func (h *Hasher) spend(password, salt string, iterations int) []byte {
 // the same comparison work as a real one.
 var dummyKey [sha256.Size]byte
 
-// verifyPBKDF2 checks <iterations>$<salt>$<hash>. Like Django it re-encodes
-// and compares the base64 text, so only canonically encoded values match.
-// valid is false when the value is malformed or over the limits.
-func (h *Hasher) verifyPBKDF2(password, alg, rest string) (ok, needsRehash, valid bool) {
+// pbkdf2Value is <iterations>$<salt>$<hash> of pbkdf2_sha256 or pbkdf2_sha1.
+type pbkdf2Value struct {
+	alg          string
+	iterations   int
+	salt, stored string
+}
+
+func (h *Hasher) parsePBKDF2(alg, rest string) (hashValue, bool) {
 	iterText, rest, _ := strings.Cut(rest, "$")
 	salt, stored, found := strings.Cut(rest, "$")
 	iter, isNum := parseDecimal(iterText)
 	// Django refuses an empty salt; a zero count would make it use the
 	// configured one and then fail the comparison.
 	if !found || salt == "" || !isNum || iter < 1 || iter > h.maxIterations {
-		return false, false, false
+		return nil, false
 	}
+	return pbkdf2Value{alg: alg, iterations: iter, salt: salt, stored: stored}, true
+}
+
+// matches re-encodes and compares the base64 text, as Django does, so only
+// canonically encoded values match.
+func (v pbkdf2Value) matches(h *Hasher, password string) bool {
 	newHash, size := sha256.New, sha256.Size
-	if alg == algPBKDF2SHA1 {
+	if v.alg == algPBKDF2SHA1 {
 		newHash, size = sha1.New, sha1.Size
 	}
-	key, err := pbkdf2.Key(newHash, password, []byte(salt), iter, size)
+	key, err := pbkdf2.Key(newHash, password, []byte(v.salt), v.iterations, size)
 	if err != nil {
-		return false, false, false
+		return false
 	}
 	computed := base64.StdEncoding.EncodeToString(key)
-	if subtle.ConstantTimeCompare([]byte(computed), []byte(stored)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(computed), []byte(v.stored)) != 1 {
 		// Django's harden_runtime: a wrong password against a cheaper
 		// hash of the preferred algorithm costs the configured count in
 		// total, so timing does not reveal which accounts have old hashes.
-		if alg == algPBKDF2SHA256 && iter < h.iterations {
-			h.spend(password, salt, h.iterations-iter)
+		if v.alg == algPBKDF2SHA256 && v.iterations < h.iterations {
+			h.spend(password, v.salt, h.iterations-v.iterations)
 		}
-		return false, false, true
+		return false
 	}
-	return true, alg != algPBKDF2SHA256 || iter != h.iterations ||
-		utf8.RuneCountInString(salt) < saltLen, true
+	return true
 }
 
-// argon2Params is a decoded argon2 hash.
-type argon2Params struct {
-	variant      string
-	memory, time uint32
-	threads      uint8
-	salt, hash   []byte
+func (v pbkdf2Value) outdated(h *Hasher) bool {
+	return v.alg != algPBKDF2SHA256 || v.iterations != h.iterations || utf8.RuneCountInString(v.salt) < saltLen
 }
 
-// verifyArgon2 checks the PHC string Django stores after "argon2":
-// $argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>, unpadded standard base64.
-func (h *Hasher) verifyArgon2(password, rest string) (ok, valid bool) {
-	p, valid := h.parseArgon2(rest)
-	if !valid {
-		return false, false
-	}
-	var key []byte
-	switch p.variant {
-	case "argon2id":
-		key = argon2.IDKey([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(p.hash)))
-	case "argon2i":
-		key = argon2.Key([]byte(password), p.salt, p.time, p.memory, p.threads, uint32(len(p.hash)))
-	}
-	return subtle.ConstantTimeCompare(key, p.hash) == 1, true
+// scryptValue is <N>$<salt>$<r>$<p>$<hash> of a 64-byte key.
+type scryptValue struct {
+	n, r, p      int
+	salt, stored string
 }
 
-// parseArgon2 applies the checks of the argon2 reference decoder that
-// argon2-cffi (and so Django) uses: canonical decimals, salt of at least 8
-// bytes, hash of at least 4, m ≥ 8·p, strict base64; plus Onit's limits.
-func (h *Hasher) parseArgon2(rest string) (argon2Params, bool) {
-	var p argon2Params
-	fields := strings.Split(rest, "$")
-	if len(fields) != 5 || (fields[0] != "argon2id" && fields[0] != "argon2i") || fields[1] != "v=19" {
-		return p, false
-	}
-	p.variant = fields[0]
-	mText, rest, _ := strings.Cut(fields[2], ",")
-	tText, pText, _ := strings.Cut(rest, ",")
-	m, okM := parsePrefixed(mText, "m=")
-	t, okT := parsePrefixed(tText, "t=")
-	par, okP := parsePrefixed(pText, "p=")
-	if !okM || !okT || !okP || t < 1 || t > MaxArgon2Time || par < 1 || par > MaxArgon2Threads ||
-		m < 8*par || m > int(h.maxArgon2Memory) {
-		return p, false
-	}
-	enc := base64.RawStdEncoding.Strict()
-	salt, errS := enc.DecodeString(fields[3])
-	hash, errH := enc.DecodeString(fields[4])
-	if errS != nil || errH != nil || len(salt) < 8 || len(hash) < 4 {
-		return p, false
-	}
-	p.memory, p.time, p.threads, p.salt, p.hash = uint32(m), uint32(t), uint8(par), salt, hash
-	return p, true
-}
-
-// verifyScrypt checks <N>$<salt>$<r>$<p>$<hash> of a 64-byte key, comparing
-// the re-encoded base64 text as Django does.
-func (h *Hasher) verifyScrypt(password, rest string) (ok, valid bool) {
+func (h *Hasher) parseScrypt(rest string) (hashValue, bool) {
 	fields := strings.Split(rest, "$")
 	if len(fields) != 5 || fields[1] == "" {
-		return false, false
+		return nil, false
 	}
 	n, okN := parseDecimal(fields[0])
 	r, okR := parseDecimal(fields[2])
 	p, okP := parseDecimal(fields[3])
-	if !okN || !okR || !okP || r < 1 || p < 1 || p > MaxScryptParallelism ||
+	// scrypt.Key itself refuses an n that is not a power of two above 1;
+	// checking here keeps such values out of Inspect's verifiable ones.
+	if !okN || !okR || !okP || n < 2 || n&(n-1) != 0 || r < 1 || p < 1 || p > MaxScryptParallelism ||
 		n > h.maxScryptMemory || r > h.maxScryptMemory/128/(n+p+2) {
-		return false, false
+		return nil, false
 	}
-	key, err := scrypt.Key([]byte(password), []byte(fields[1]), n, r, p, 64)
+	return scryptValue{n: n, r: r, p: p, salt: fields[1], stored: fields[4]}, true
+}
+
+// matches compares the re-encoded base64 text, as Django does.
+func (v scryptValue) matches(_ *Hasher, password string) bool {
+	key, err := scrypt.Key([]byte(password), []byte(v.salt), v.n, v.r, v.p, 64)
 	if err != nil {
-		// scrypt.Key itself rejects an n that is not a power of two above 1.
-		return false, false
+		return false
 	}
 	computed := base64.StdEncoding.EncodeToString(key)
-	return subtle.ConstantTimeCompare([]byte(computed), []byte(fields[4])) == 1, true
+	return subtle.ConstantTimeCompare([]byte(computed), []byte(v.stored)) == 1
 }
+
+func (scryptValue) outdated(*Hasher) bool { return true }
 
 // parseDecimal accepts only the canonical decimal form of a non-negative
 // int (no sign, no leading zeros, no spaces), the only form a Django-made

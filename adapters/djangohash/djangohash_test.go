@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/onitapp/onit/adapters/djangohash"
 )
@@ -31,7 +32,7 @@ const (
 	// hashlib.scrypt("lètmein", salt=b"seasalt", n=1024, r=8, p=2, dklen=64).
 	pythonScrypt = "scrypt$1024$seasalt$8$2$ylBb6daEEOiWv715RdZjAQY2sCZyviI8Gk4Qz8egzdPcZ5baGOYhkjwKYX65XisU8LUU4Bb+tGgXztJ63qDLlQ=="
 	// Django's test suite: argon2 hash from before the v= field (version 16),
-	// which golang.org/x/crypto cannot compute.
+	// of "secret".
 	djangoArgon2v16 = "argon2$argon2i$m=8,t=1,p=1$c29tZXNhbHQ$gwQOXSNhxiOxPOA0+PY10P9QFO4NAYysnqRt1GSQLE55m+2GYDt9FEjPMHhP2Cuf0nOEXXMocVrsJAtNSsKyfg"
 )
 
@@ -209,7 +210,9 @@ func TestVerifyNeverMatches(t *testing.T) {
 		{"unusable", "!"},
 		{"unusable with suffix", "!" + good},
 		{"unknown algorithm", "md5$salt$" + goodKey},
-		{"bcrypt_sha256 unsupported", "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuu5g9JzqfzJPR8kx0JqE9zYmHZqg5YwL2"},
+		{"bcrypt_sha256 of another password", "bcrypt_sha256$$2b$04$abcdefghijklmnopqrstuu5g9JzqfzJPR8kx0JqE9zYmHZqg5YwL2"},
+		{"legacy md5", "md5$seasalt$f5dcc2b3b1c1d5f3b1b1c1d5f3b1b1c1"},
+		{"legacy unsalted md5", "5ebe2294ecd0e0f08eab7690d2a6ee69"},
 		{"algorithm only", "pbkdf2_sha256"},
 		{"missing hash", "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv"},
 		{"empty salt", "pbkdf2_sha256$1000$$" + goodKey},
@@ -225,8 +228,9 @@ func TestVerifyNeverMatches(t *testing.T) {
 		{"wrong algorithm case", "PBKDF2_SHA256" + strings.TrimPrefix(good, "pbkdf2_sha256")},
 		{"too long", good + strings.Repeat("=", 2000)},
 		{"argon2 garbage", "argon2$garbage"},
-		{"argon2d unsupported", "argon2$argon2d$v=19$m=8,t=1,p=1$" + argonSalt + "$" + argonKey},
-		{"argon2 version 16", djangoArgon2v16},
+		{"argon2d with an argon2i key", "argon2$argon2d$v=19$m=8,t=1,p=1$" + argonSalt + "$" + argonKey},
+		{"argon2 version 16 of another password", djangoArgon2v16},
+		{"argon2 version 16 label on a version 19 key", "argon2$argon2i$v=16$m=8,t=1,p=1$" + argonSalt + "$" + argonKey},
 		{"argon2 absurd memory", "argon2$argon2i$v=19$m=4294967295,t=1,p=1$" + argonSalt + "$" + argonKey},
 		{"argon2 memory over limit", "argon2$argon2i$v=19$m=1048577,t=1,p=1$" + argonSalt + "$" + argonKey},
 		{"argon2 absurd time", "argon2$argon2i$v=19$m=8,t=4294967295,p=1$" + argonSalt + "$" + argonKey},
@@ -263,6 +267,24 @@ func TestVerifyNeverMatches(t *testing.T) {
 	}
 	if ok, _ := h.Verify("pw", good); !ok {
 		t.Error("intact pbkdf2 fixture does not verify")
+	}
+}
+
+// TestBcryptNULPassword: pyca/bcrypt refuses a password holding a NUL
+// byte, so no Django user can have logged in with one; Onit never matches
+// it, even against a hash of those very bytes.
+func TestBcryptNULPassword(t *testing.T) {
+	t.Parallel()
+	h := djangohash.New(testIterations)
+	for _, pw := range []string{"a\x00b", "ab"} {
+		crypt, err := bcrypt.GenerateFromPassword([]byte(pw), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, _ := h.Verify(pw, "bcrypt$"+string(crypt))
+		if want := !strings.ContainsRune(pw, 0); ok != want {
+			t.Errorf("Verify(%q) = %v, want %v", pw, ok, want)
+		}
 	}
 }
 

@@ -4,12 +4,14 @@ import (
 	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/scrypt"
 )
 
@@ -36,6 +38,9 @@ func TestTimingWorkSpent(t *testing.T) {
 		{"wrong password, dearer hash", "pbkdf2_sha256$12$salt$hash", nil},
 		{"wrong password, cheaper sha1 hash", "pbkdf2_sha1$3$salt$hash", nil},
 		{"wrong password, argon2", "argon2$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$YC9+jJCrQhs5R6db7LlN8Q", nil},
+		{"wrong password, argon2 version 16", "argon2$argon2i$m=8,t=1,p=1$c29tZXNhbHQ$gwQOXSNhxiOxPOA0+PY10P9QFO4NAYysnqRt1GSQLE55m+2GYDt9FEjPMHhP2Cuf0nOEXXMocVrsJAtNSsKyfg", nil},
+		{"wrong password, bcrypt", "bcrypt$$2b$04$abcdefghijklmnopqrstuu6ySUy0zWYVXIQ.LN/DOPaf42SgydiW.", nil},
+		{"bcrypt over the cost limit", "bcrypt$$2b$17$abcdefghijklmnopqrstuu6ySUy0zWYVXIQ.LN/DOPaf42SgydiW.", []int{configured}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,6 +124,10 @@ func FuzzVerify(f *testing.F) {
 		"scrypt$16$seasalt$1$1$Qj3+9PPyRjSJIebHnG81TMjsqtaIGxNQG/aEB/NYafTJ7tibgfYz71m0ldQESkXFRkdVCBhhY8mx7rQwite/Pw==",
 		"scrypt$1073741824$s$2147483647$2147483647$x",
 		"bcrypt_sha256$$2b$12$abc",
+		"bcrypt_sha256$$2b$04$abcdefghijklmnopqrstuu6ySUy0zWYVXIQ.LN/DOPaf42SgydiW.",
+		"bcrypt$$2y$04$abcdefghijklmnopqrstuu6ySUy0zWYVXIQ.LN/DOPaf42SgydiW.",
+		"argon2$argon2i$m=8,t=1,p=1$c29tZXNhbHQ$gwQOXSNhxiOxPOA0+PY10P9QFO4NAYysnqRt1GSQLE55m+2GYDt9FEjPMHhP2Cuf0nOEXXMocVrsJAtNSsKyfg",
+		"argon2$argon2d$v=16$m=8,t=1,p=1$c29tZXNhbHQ$gwQOXSNhxiOxPOA0+PY10P",
 		strings.Repeat("$", 100),
 	}
 	for _, s := range seeds {
@@ -131,12 +140,21 @@ func FuzzVerify(f *testing.F) {
 		h.maxIterations = 1000
 		h.maxArgon2Memory = 256
 		h.maxScryptMemory = 1 << 16
+		h.maxBcryptCost = 5
 		ok, rehash := h.Verify(password, encoded)
 		if rehash && !ok {
 			t.Fatalf("needsRehash without a match for %q", encoded)
 		}
-		if ok && !strings.HasPrefix(encoded, "pbkdf2_") && !strings.HasPrefix(encoded, "argon2$") && !strings.HasPrefix(encoded, "scrypt$") {
+		known := false
+		for _, p := range []string{"pbkdf2_sha256$", "pbkdf2_sha1$", "argon2$", "scrypt$", "bcrypt_sha256$", "bcrypt$"} {
+			known = known || strings.HasPrefix(encoded, p)
+		}
+		if ok && !known {
 			t.Fatalf("matched unknown format %q", encoded)
+		}
+		// Inspect must agree with Verify: whatever matched is verifiable.
+		if f := h.Inspect(encoded); ok && (!f.Verifiable || f.Unusable) {
+			t.Fatalf("matched %q, which Inspect calls %+v", encoded, f)
 		}
 	})
 }
@@ -165,6 +183,20 @@ func TestRejectedBeforeHashing(t *testing.T) {
 		}
 		return fmt.Sprintf("scrypt$%d$%s$%d$%d$%s", n, salt, r, p, base64.StdEncoding.EncodeToString(key))
 	}
+	// bcryptEnc hashes "pw" with a fixed salt as Django's bcrypt hashers
+	// do, under the prefix 2<minor>.
+	bcryptEnc := func(alg, minor string, cost int) string {
+		secret := []byte("pw")
+		if alg == "bcrypt_sha256" {
+			sum := sha256.Sum256(secret)
+			secret = []byte(hex.EncodeToString(sum[:]))
+		}
+		crypt, err := bcrypt.GenerateFromPassword(secret, cost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return alg + "$" + strings.Replace(string(crypt), "$2a$", "$"+minor+"$", 1)
+	}
 	pbkdf2Enc := func(salt string, iter int) string {
 		key, err := pbkdf2.Key(sha256.New, "pw", []byte(salt), iter, 32)
 		if err != nil {
@@ -184,9 +216,20 @@ func TestRejectedBeforeHashing(t *testing.T) {
 	}{
 		{"pbkdf2 over the iteration limit", pbkdf2Enc("abcdefghijklmnopqrstuv", 101)},
 		{"pbkdf2 longer than maxEncodedLen", pbkdf2Enc(strings.Repeat("s", maxEncodedLen), 10)},
-		{"argon2d unsupported", strings.Replace(argonEnc("argon2id", "v=19", salt8, 8, 1, 1), "argon2id", "argon2d", 1)},
-		{"argon2 version 16 field", argonEnc("argon2i", "v=16", salt8, 8, 1, 1)},
-		{"argon2 no version field", strings.Replace(argonEnc("argon2i", "v=19", salt8, 8, 1, 1), "v=19$", "", 1)},
+		{"argon2 unknown variant", strings.Replace(argonEnc("argon2id", "v=19", salt8, 8, 1, 1), "argon2id", "argon2x", 1)},
+		{"argon2 version 18", argonEnc("argon2i", "v=18", salt8, 8, 1, 1)},
+		{"argon2 version with a leading zero", argonEnc("argon2i", "v=019", salt8, 8, 1, 1)},
+		{"argon2 empty version", argonEnc("argon2i", "v=", salt8, 8, 1, 1)},
+		{"argon2 three fields", "argon2$argon2i$m=8,t=1,p=1$" + b64.EncodeToString(salt8)},
+		{"bcrypt cost over the limit", bcryptEnc("bcrypt", "2b", MaxBcryptCost+1)},
+		{"bcrypt cost under 4", "bcrypt$$2b$03$abcdefghijklmnopqrstuu6ySUy0zWYVXIQ.LN/DOPaf42SgydiW."},
+		{"bcrypt cost with a sign", "bcrypt$$2b$+5$abcdefghijklmnopqrstuu6ySUy0zWYVXIQ.LN/DOPaf42SgydiW."},
+		{"bcrypt $2x$ prefix", bcryptEnc("bcrypt", "2x", 4)},
+		{"bcrypt $3b$ prefix", strings.Replace(bcryptEnc("bcrypt", "2b", 4), "$2b$", "$3b$", 1)},
+		{"bcrypt one character short", bcryptEnc("bcrypt", "2b", 4)[:len(bcryptEnc("bcrypt", "2b", 4))-1]},
+		{"bcrypt one character long", bcryptEnc("bcrypt", "2b", 4) + "."},
+		{"bcrypt character outside its alphabet", bcryptEnc("bcrypt", "2b", 4)[:40] + "+" + bcryptEnc("bcrypt", "2b", 4)[41:]},
+		{"bcrypt_sha256 single dollar", strings.Replace(bcryptEnc("bcrypt_sha256", "2b", 4), "$$", "$", 1)},
 		{"argon2 memory under 8 per lane", argonEnc("argon2id", "v=19", salt8, 8, 1, 2)},
 		{"argon2 memory over the limit", argonEnc("argon2id", "v=19", salt8, 128, 1, 1)},
 		{"argon2 time over the limit", argonEnc("argon2i", "v=19", salt8, 8, MaxArgon2Time+1, 1)},
@@ -210,7 +253,8 @@ func TestRejectedBeforeHashing(t *testing.T) {
 	// The same builders make values that are accepted, so the cases above
 	// fail for the reason their names give.
 	for _, encoded := range []string{pbkdf2Enc("abcdefghijklmnopqrstuv", 100), argonEnc("argon2id", "v=19", salt8, 64, 1, 1),
-		argonEnc("argon2i", "v=19", salt8, 16, 1, 2), scryptEnc("seasalt", 16, 1, 1)} {
+		argonEnc("argon2i", "v=19", salt8, 16, 1, 2), scryptEnc("seasalt", 16, 1, 1),
+		bcryptEnc("bcrypt", "2b", 4), bcryptEnc("bcrypt_sha256", "2y", MaxBcryptCost-11)} {
 		if ok, _ := lowLimits(New(10)).Verify("pw", encoded); !ok {
 			t.Errorf("control value %q does not verify", encoded)
 		}
