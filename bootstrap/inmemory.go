@@ -58,8 +58,11 @@ var memoryModule = fx.Module("memory",
 		memory.NewUserRepository,
 		func(users *memory.UserRepository) *memory.ProjectsStore { return memory.NewProjectsStore(users) },
 		func(users *memory.UserRepository, s *memory.ProjectsStore) ports.Repos {
-			return ports.Repos{Users: users, Sessions: memory.NewSessionRepository(), Projects: s.Projects(),
-				Members: s.Members(), Tasks: s.Tasks(), Comments: s.Comments(), Idempotency: s.Idempotency()}
+			sessions := memory.NewSessionRepository()
+			return ports.Repos{Users: users, Sessions: sessions, Projects: s.Projects(),
+				Members: s.Members(), Tasks: s.Tasks(), Comments: s.Comments(), Idempotency: s.Idempotency(),
+				ImportedUsers: memory.NewImportedUserRepository(users), ImportedSessions: memory.NewImportedSessionRepository(sessions),
+				ImportRuns: memory.NewImportRunRepository()}
 		},
 		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),

@@ -76,10 +76,10 @@ type ImportedUserRepository interface {
 	// ByEmailKeys returns the users (imported or not) with those email
 	// keys, in any order.
 	ByEmailKeys(ctx context.Context, keys []string) ([]cutover.ImportedUser, error)
-	// Create inserts u.User with its link and sets u.User.ID. Conflict
-	// (accounts.ErrEmailTaken) when the email key is taken; Conflict when
-	// the source ID is.
-	Create(ctx context.Context, u *cutover.ImportedUser) error
+	// Create inserts the users with their links, all or none, and sets
+	// each User.ID. Conflict (accounts.ErrEmailTaken) when an email key is
+	// taken; Conflict when a source ID is.
+	Create(ctx context.Context, users []*cutover.ImportedUser) error
 	// Update writes every field of u.User and its fingerprint to the user
 	// imported from u.SourceID. NotFound when there is none; Conflict
 	// (accounts.ErrEmailTaken) when the new email key is another user's.
@@ -100,6 +100,9 @@ type ImportedSessionRepository interface {
 	// Update rewrites the user, times and run of the imported sessions
 	// with those hashes; sessions started in Onit are left alone.
 	Update(ctx context.Context, sessions []cutover.ImportedSession) error
+	// Confirm sets the run of the imported sessions with those hashes,
+	// the one change a re-run makes to a session Django kept as it was.
+	Confirm(ctx context.Context, run int64, hashes []string) error
 	// Stale returns up to limit hashes of imported sessions whose run is
 	// not run: sessions no longer valid in Django.
 	Stale(ctx context.Context, run int64, limit int) ([]string, error)

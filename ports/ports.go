@@ -40,4 +40,9 @@ type Repos struct {
 	Tasks       TaskRepository
 	Comments    CommentRepository
 	Idempotency IdempotencyRepository
+
+	// The Django import's view of users and sessions, and its runs.
+	ImportedUsers    ImportedUserRepository
+	ImportedSessions ImportedSessionRepository
+	ImportRuns       ImportRunRepository
 }
