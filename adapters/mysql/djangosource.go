@@ -45,8 +45,17 @@ func AuthUserColumns() DjangoUserColumns {
 type DjangoSourceConfig struct {
 	UsersTable    string // default auth_user
 	SessionsTable string // default django_session
-	Columns       DjangoUserColumns
+	// Columns are the operator's column map: each named column must exist;
+	// NoColumn says the table has none for that field.
+	Columns DjangoUserColumns
+	// Defaults fill the fields Columns leaves empty, each used only when
+	// the table has it (usually AuthUserColumns()).
+	Defaults DjangoUserColumns
 }
+
+// NoColumn in DjangoSourceConfig.Columns marks a field the users table
+// does not have, so no default is tried for it.
+const NoColumn = "-"
 
 // identifier is what a table or column name may be here: plain names, so
 // they can be quoted without escaping and never carry SQL.
@@ -123,42 +132,72 @@ func (s *DjangoSource) Describe() string {
 	return fmt.Sprintf("%s users=%s sessions=%s", s.where, s.cfg.UsersTable, s.cfg.SessionsTable)
 }
 
-func checkNames(cfg DjangoSourceConfig) error {
-	c := cfg.Columns
-	named := map[string]string{
-		"users table": cfg.UsersTable, "sessions table": cfg.SessionsTable,
-		"id": c.ID, "email": c.Email, "password": c.Password, "name": c.Name,
-		"first_name": c.FirstName, "last_name": c.LastName, "username": c.Username,
-		"is_active": c.IsActive, "is_staff": c.IsStaff, "is_superuser": c.IsSuperuser,
-		"date_joined": c.DateJoined, "last_login": c.LastLogin, "language": c.Language,
+// fields lists a column map's entries with their field names, in the
+// order scanUser reads them.
+func (c *DjangoUserColumns) fields() []struct {
+	name string
+	col  *string
+} {
+	return []struct {
+		name string
+		col  *string
+	}{
+		{"id", &c.ID}, {"email", &c.Email}, {"password", &c.Password}, {"name", &c.Name},
+		{"first_name", &c.FirstName}, {"last_name", &c.LastName}, {"username", &c.Username},
+		{"is_active", &c.IsActive}, {"is_staff", &c.IsStaff}, {"is_superuser", &c.IsSuperuser},
+		{"date_joined", &c.DateJoined}, {"last_login", &c.LastLogin}, {"language", &c.Language},
 	}
-	for what, name := range named {
-		if name != "" && !identifier.MatchString(name) {
-			return fmt.Errorf("source %s %q is not a plain table or column name", what, name)
+}
+
+func checkNames(cfg DjangoSourceConfig) error {
+	for what, name := range map[string]string{"users table": cfg.UsersTable, "sessions table": cfg.SessionsTable} {
+		if !identifier.MatchString(name) {
+			return fmt.Errorf("source %s %q is not a plain table name", what, name)
 		}
 	}
-	switch {
-	case c.ID == "" || c.Email == "" || c.Password == "":
-		return errors.New("the source column map needs id, email and password")
-	case c.Name == "" && c.FirstName == "" && c.LastName == "" && c.Username == "":
-		return errors.New("the source column map needs name, first_name/last_name or username")
+	for _, m := range []DjangoUserColumns{cfg.Columns, cfg.Defaults} {
+		for _, f := range m.fields() {
+			if *f.col != "" && *f.col != NoColumn && !identifier.MatchString(*f.col) {
+				return fmt.Errorf("source column %q for %s is not a plain column name", *f.col, f.name)
+			}
+		}
 	}
 	return nil
 }
 
-// checkSchema asks information_schema for the mapped columns.
+// checkSchema asks information_schema for the tables' columns and
+// settles the column map: the operator's columns must exist, defaults are
+// kept only where they do, and the result must name an ID, an email, a
+// password and something to show as the user's name.
 func (s *DjangoSource) checkSchema(ctx context.Context) error {
 	users, err := s.columns(ctx, s.cfg.UsersTable)
 	if err != nil {
 		return err
 	}
-	c := s.cfg.Columns
-	for _, name := range []string{c.ID, c.Email, c.Password, c.Name, c.FirstName, c.LastName, c.Username,
-		c.IsActive, c.IsStaff, c.IsSuperuser, c.DateJoined, c.LastLogin, c.Language} {
-		if _, ok := users[strings.ToLower(name)]; name != "" && !ok {
-			return fmt.Errorf("source table %s has no column %s (see --map)", s.cfg.UsersTable, name)
+	var resolved DjangoUserColumns
+	given, defaults := s.cfg.Columns.fields(), s.cfg.Defaults.fields()
+	for i, f := range resolved.fields() {
+		switch col, def := *given[i].col, *defaults[i].col; {
+		case col == NoColumn:
+		case col != "":
+			if _, ok := users[strings.ToLower(col)]; !ok {
+				return fmt.Errorf("source table %s has no column %s (mapped to %s; see --map)", s.cfg.UsersTable, col, f.name)
+			}
+			*f.col = col
+		case def != "":
+			if _, ok := users[strings.ToLower(def)]; ok {
+				*f.col = def
+			}
 		}
 	}
+	c := resolved
+	switch {
+	case c.ID == "" || c.Email == "" || c.Password == "":
+		return fmt.Errorf("source table %s: the column map needs id, email and password columns (see --map)", s.cfg.UsersTable)
+	case c.Name == "" && c.FirstName == "" && c.LastName == "" && c.Username == "":
+		return fmt.Errorf("source table %s: the column map needs a name, first_name/last_name or username column (see --map)", s.cfg.UsersTable)
+	}
+	s.cfg.Columns = c
 	switch users[strings.ToLower(c.ID)] {
 	case "tinyint", "smallint", "mediumint", "int", "bigint":
 	default:

@@ -20,9 +20,7 @@ func djangoSource(t *testing.T, cfg adapter.DjangoSourceConfig) (*adapter.Django
 	dsn, db := mysqltest.DjangoDatabase(t)
 	mysqltest.InsertDjangoUsers(t, db, porttest.DjangoSourceUsers())
 	mysqltest.InsertDjangoSessions(t, db, porttest.DjangoSourceSessions())
-	if cfg.Columns == (adapter.DjangoUserColumns{}) {
-		cfg.Columns = adapter.AuthUserColumns()
-	}
+	cfg.Defaults = adapter.AuthUserColumns()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	src, err := adapter.OpenDjangoSource(ctx, dsn, mysqltest.Settings(dsn), cfg, nil)
@@ -73,8 +71,10 @@ func TestDjangoSourceCustomUserModel(t *testing.T) {
 		"(7, 'eve@x.com', 'Eve Example', 'bcrypt$$2b$12$x', 'pt-br'), (9, 'zed@x.com', '', '!', NULL)"); err != nil {
 		t.Fatal(err)
 	}
-	cfg := adapter.DjangoSourceConfig{UsersTable: "accounts_member", Columns: adapter.DjangoUserColumns{
-		ID: "pk", Email: "mail", Password: "pw", Name: "full_name", LastLogin: "last_login", Language: "lang"}}
+	// Only what differs from auth_user is mapped; defaults the table
+	// lacks (is_staff, date_joined, …) are dropped.
+	cfg := adapter.DjangoSourceConfig{UsersTable: "accounts_member", Defaults: adapter.AuthUserColumns(),
+		Columns: adapter.DjangoUserColumns{ID: "pk", Email: "mail", Password: "pw", Name: "full_name", Language: "lang"}}
 	src, err := adapter.OpenDjangoSource(ctx, dsn, mysqltest.Settings(dsn), cfg, nil)
 	if err != nil {
 		t.Fatalf("OpenDjangoSource: %v", err)
@@ -103,27 +103,24 @@ func TestOpenDjangoSourceRefusesWrongMaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	auth := adapter.AuthUserColumns()
-	noEmail := auth
-	noEmail.Email = ""
-	typo := auth
-	typo.DateJoined = "joined_on"
-	injection := auth
-	injection.Email = "email`; DROP TABLE auth_user; --"
-	nameless := adapter.DjangoUserColumns{ID: "id", Email: "email", Password: "password"}
+	noEmail := adapter.DjangoUserColumns{Email: adapter.NoColumn}
+	typo := adapter.DjangoUserColumns{DateJoined: "joined_on"}
+	injection := adapter.DjangoUserColumns{Email: "email`; DROP TABLE auth_user; --"}
+	nameless := adapter.DjangoUserColumns{FirstName: adapter.NoColumn, LastName: adapter.NoColumn, Username: adapter.NoColumn}
 	tests := []struct {
 		name string
 		cfg  adapter.DjangoSourceConfig
 		want string
 	}{
-		{"missing users table", adapter.DjangoSourceConfig{UsersTable: "members", Columns: auth}, "has no table members"},
-		{"missing sessions table", adapter.DjangoSourceConfig{SessionsTable: "sessions", Columns: auth}, "has no table sessions"},
-		{"sessions table of another shape", adapter.DjangoSourceConfig{SessionsTable: "auth_user", Columns: auth}, "no column session_key"},
-		{"column that does not exist", adapter.DjangoSourceConfig{Columns: typo}, "has no column joined_on"},
-		{"email not mapped", adapter.DjangoSourceConfig{Columns: noEmail}, "needs id, email and password"},
-		{"no name of any kind", adapter.DjangoSourceConfig{Columns: nameless}, "needs name"},
-		{"not a plain name", adapter.DjangoSourceConfig{Columns: injection}, "not a plain table or column name"},
-		{"non-integer primary key", adapter.DjangoSourceConfig{UsersTable: "uuid_users", Columns: adapter.DjangoUserColumns{
-			ID: "id", Email: "email", Password: "password", Username: "username"}}, "must be an integer"},
+		{"missing users table", adapter.DjangoSourceConfig{UsersTable: "members", Defaults: auth}, "has no table members"},
+		{"missing sessions table", adapter.DjangoSourceConfig{SessionsTable: "sessions", Defaults: auth}, "has no table sessions"},
+		{"sessions table of another shape", adapter.DjangoSourceConfig{SessionsTable: "auth_user", Defaults: auth}, "no column session_key"},
+		{"column that does not exist", adapter.DjangoSourceConfig{Columns: typo, Defaults: auth}, "has no column joined_on"},
+		{"email mapped to nothing", adapter.DjangoSourceConfig{Columns: noEmail, Defaults: auth}, "needs id, email and password"},
+		{"no name of any kind", adapter.DjangoSourceConfig{Columns: nameless, Defaults: auth}, "needs a name"},
+		{"not a plain name", adapter.DjangoSourceConfig{Columns: injection, Defaults: auth}, "not a plain column name"},
+		{"not a plain table name", adapter.DjangoSourceConfig{UsersTable: "auth_user; --", Defaults: auth}, "not a plain table name"},
+		{"non-integer primary key", adapter.DjangoSourceConfig{UsersTable: "uuid_users", Defaults: auth}, "must be an integer"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,7 +135,7 @@ func TestOpenDjangoSourceRefusesWrongMaps(t *testing.T) {
 			}
 		})
 	}
-	if _, err := adapter.OpenDjangoSource(ctx, "not a dsn", mysqltest.Settings(dsn), adapter.DjangoSourceConfig{Columns: auth}, nil); err == nil ||
+	if _, err := adapter.OpenDjangoSource(ctx, "not a dsn", mysqltest.Settings(dsn), adapter.DjangoSourceConfig{Defaults: auth}, nil); err == nil ||
 		!strings.Contains(err.Error(), "not a valid") {
 		t.Errorf("bad DSN: %v", err)
 	}
