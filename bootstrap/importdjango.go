@@ -46,8 +46,8 @@ func runImport(ctx context.Context, args []string, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "usage: onit import %s\n", importSynopsis)
 		return exitUsage
 	}
-	req, code := parseImport(args[1:], stdio)
-	if code != exitOK {
+	req, ok, code := parseImport(args[1:], stdio)
+	if !ok {
 		return code
 	}
 	var (
@@ -96,7 +96,9 @@ func runImport(ctx context.Context, args []string, stdio Stdio) int {
 	return code
 }
 
-func parseImport(args []string, stdio Stdio) (importRequest, int) {
+// parseImport parses the flags; ok is false when the command should stop
+// with code (help is not an error).
+func parseImport(args []string, stdio Stdio) (req importRequest, ok bool, code int) {
 	fs := newFlags("import", importSynopsis, stdio)
 	dsn := fs.String("source-dsn", "", "go-sql-driver DSN of the Django database (user:pass@tcp(host:3306)/onitweb); TLS follows ONIT_MYSQL_TLS and ONIT_MYSQL_TLS_CA_FILE")
 	dsnFile := fs.String("source-dsn-file", "", "read the DSN from this file instead (keeps the password out of the process list)")
@@ -109,11 +111,11 @@ func parseImport(args []string, stdio Stdio) (importRequest, int) {
 	format := fs.String("format", "text", "report format: text or json")
 	restart := fs.Bool("restart", false, "start over instead of resuming an interrupted run")
 	if ok, code := parseFlags(fs, args); !ok {
-		return importRequest{}, code
+		return importRequest{}, false, code
 	}
-	fail := func(format string, a ...any) (importRequest, int) {
+	fail := func(format string, a ...any) (importRequest, bool, int) {
 		fmt.Fprintf(stdio.Err, "onit import django: "+format+"\n", a...)
-		return importRequest{}, exitUsage
+		return importRequest{}, false, exitUsage
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -125,7 +127,7 @@ func parseImport(args []string, stdio Stdio) (importRequest, int) {
 	case *format != "text" && *format != "json":
 		return fail("--format must be text or json")
 	}
-	req := importRequest{dsn: *dsn, batch: *batch, format: *format,
+	req = importRequest{dsn: *dsn, batch: *batch, format: *format,
 		opts: cutover.Options{DryRun: *dry, Restart: *restart}}
 	if *dsnFile != "" {
 		b, err := os.ReadFile(*dsnFile)
@@ -153,7 +155,7 @@ func parseImport(args []string, stdio Stdio) (importRequest, int) {
 	}
 	src.Defaults = mysql.AuthUserColumns()
 	req.source = src
-	return req, exitOK
+	return req, true, exitOK
 }
 
 // readSecretKeys reads Django's SECRET_KEY (first non-empty line) and
