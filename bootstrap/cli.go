@@ -49,6 +49,8 @@ func commands() map[string]command {
 		"createsuperuser": {"create a staff superuser (prompts, or --noinput with --email, --name, --password-stdin)", runCreateSuperuser},
 		"changepassword":  {"set a user's password and revoke their sessions: EMAIL [--password-stdin]", runChangePassword},
 		"dbstats":         {"MySQL server signals with thresholds and OK/WARN verdicts (--watch DURATION)", runDBStats},
+		// The cutover from the Django backend (bootstrap/importdjango.go).
+		"import": {"import django --source-dsn DSN: move the Django backend's users and live sessions over (--dry-run, --format json)", runImport},
 	}
 }
 
