@@ -29,12 +29,12 @@ const importSynopsis = "django (--source-dsn DSN | --source-dsn-file F) [--secre
 
 // importRequest is a parsed `onit import django` command line.
 type importRequest struct {
-	dsn       string
-	keys      []string // SECRET_KEY then SECRET_KEY_FALLBACKS; none: no sessions
-	source    mysql.DjangoSourceConfig
-	batch     int
-	format    string
-	opts      cutover.Options
+	dsn    string
+	keys   []string // SECRET_KEY then SECRET_KEY_FALLBACKS; none: no sessions
+	source mysql.DjangoSourceConfig
+	batch  int
+	format string
+	opts   cutover.Options
 }
 
 // runImport is `onit import django`: it moves the Django backend's users

@@ -113,6 +113,10 @@ func mysqlRepos(db bun.IDB) ports.Repos {
 		Tasks:       mysql.NewTaskRepository(db),
 		Comments:    mysql.NewCommentRepository(db),
 		Idempotency: mysql.NewIdempotencyRepository(db),
+
+		ImportedUsers:    mysql.NewImportedUserRepository(db),
+		ImportedSessions: mysql.NewImportedSessionRepository(db),
+		ImportRuns:       mysql.NewImportRunRepository(db),
 	}
 }
 
