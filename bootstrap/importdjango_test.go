@@ -107,8 +107,8 @@ func TestImportTextReport(t *testing.T) {
 	start := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
 	r := cutover.Report{RunID: 3, Source: "db:3306/onitweb users=auth_user sessions=django_session",
 		StartedAt: start, FinishedAt: start.Add(90 * time.Second),
-		Users: cutover.Counts{Read: 10, Imported: 6, Skipped: map[string]int64{"collision": 2, "unverifiable_hash": 2}},
-		Sessions: cutover.Counts{Read: 4, Imported: 3, Removed: 1, Skipped: map[string]int64{"hash_mismatch": 1}},
+		Users:      cutover.Counts{Read: 10, Imported: 6, Skipped: map[string]int64{"collision": 2, "unverifiable_hash": 2}},
+		Sessions:   cutover.Counts{Read: 4, Imported: 3, Removed: 1, Skipped: map[string]int64{"hash_mismatch": 1}},
 		Algorithms: map[string]int64{"pbkdf2_sha256": 5, "bcrypt_sha256": 1}, Unverifiable: map[string]int64{"md5": 2},
 		Collisions:   []dc.Collision{{EmailKey: "jo@example.com", SourceIDs: []int64{4, 9}}},
 		Verification: cutover.Verification{Checked: 6, Passed: 6}}
