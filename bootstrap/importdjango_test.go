@@ -170,11 +170,9 @@ func heapNow() uint64 {
 	return m.HeapInuse
 }
 
-// importN fills a Django source with n users and imports it with the
-// command, sampling the heap while it runs. It returns the peak heap
-// above the settled heap before the run, the report and the progress
-// output.
-func importN(t *testing.T, n int) (grew uint64, report map[string]any, progress string) {
+// fillDjango creates a Django source holding n users and returns its DSN;
+// the rows are built here so they are garbage before the heap is measured.
+func fillDjango(t *testing.T, n int) string {
 	t.Helper()
 	srcDSN, srcDB := mysqltest.DjangoDatabase(t)
 	joined := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -186,7 +184,16 @@ func importN(t *testing.T, n int) (grew uint64, report map[string]any, progress 
 			IsActive: true, DateJoined: joined}
 	}
 	mysqltest.InsertDjangoUsers(t, srcDB, users)
-	users = nil
+	return srcDSN
+}
+
+// importN fills a Django source with n users and imports it with the
+// command, sampling the heap while it runs. It returns the peak heap
+// above the settled heap before the run, the report and the progress
+// output.
+func importN(t *testing.T, n int) (grew uint64, report map[string]any, progress string) {
+	t.Helper()
+	srcDSN := fillDjango(t, n)
 	environ, _ := opsEnv(t)
 	base := heapNow()
 	s := sampleHeap(5 * time.Millisecond)

@@ -213,24 +213,32 @@ func dump(t *testing.T, db *bun.DB) string {
 		"SELECT id, email, email_key, name, password, language, is_active, is_staff, is_superuser, date_joined, COALESCE(last_login, ''), COALESCE(django_id, 0), COALESCE(django_fingerprint, '') FROM users ORDER BY id",
 		"SELECT id, token_hash, user_id, created_at, expires_at, '', '', '', '', '', '', '', '' FROM sessions ORDER BY id",
 	} {
-		rows, err := db.QueryContext(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			vals := make([]sql.NullString, 13)
-			ptrs := make([]any, len(vals))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(&b, vals)
-		}
-		_ = rows.Close()
+		dumpQuery(t, db, q, &b)
 	}
 	return b.String()
+}
+
+func dumpQuery(t *testing.T, db *bun.DB, q string, b *strings.Builder) {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		vals := make([]sql.NullString, 13)
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(b, vals)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func writeFile(t *testing.T, name, content string) string {
