@@ -184,7 +184,10 @@ var accountsModule = fx.Module("accounts",
 		fx.Annotate(func(cfg env.Password) *djangohash.Hasher { return djangohash.New(cfg.Iterations) }, fx.As(new(ports.PasswordHasher))),
 		passwordPolicy,
 		newAccountsService,
-		httpapi.NewAccountsAPI,
+		func(svc *appaccounts.Service, s env.Sessions, sec env.Security, log *slog.Logger, cat *i18n.Catalog) *httpapi.AccountsAPI {
+			cookie := httpapi.SessionCookie{CookieName: s.CookieName, CookieSecure: s.CookieSecure, CookieHTTPOnly: s.CookieHTTPOnly}
+			return httpapi.NewAccountsAPI(svc, cookie, sec.TrustedOrigins, log, cat)
+		},
 	),
 )
 
@@ -252,8 +255,7 @@ func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []htt
 	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI, static *web.Handler,
 	m *metrics.Metrics, mcfg env.Metrics,
 ) (*httpapi.Server, error) {
-	cfg := httpapi.Config{Env: s.Env, HTTP: s.HTTP, Security: s.Security}
-	srv, err := httpapi.New(cfg, log, cat, checks,
+	srv, err := httpapi.New(httpConfig(s), log, cat, checks,
 		accounts.Register,
 		projects.Module(accounts),
 	)
@@ -265,6 +267,21 @@ func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []htt
 	// httpapi.MetricsConfig). Set before Listen, which starts its listener.
 	srv.SetMetrics(httpapi.MetricsConfig{Observer: m, Handler: m.Handler(), Token: mcfg.MetricsToken, Addr: mcfg.MetricsAddr})
 	return srv, nil
+}
+
+// httpConfig is the HTTP adapter's slice of the settings. Debug details
+// never reach clients in production, whatever ONIT_DEBUG says.
+func httpConfig(s env.Settings) httpapi.Config {
+	h, sec := s.HTTP, s.Security
+	return httpapi.Config{
+		Development: s.Env == env.Development,
+		HTTP: httpapi.HTTPConfig{Addr: h.Addr, ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout,
+			WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout, RequestTimeout: h.RequestTimeout, ShutdownDelay: h.ShutdownDelay},
+		Security: httpapi.SecurityConfig{Debug: sec.Debug && s.Env != env.Production, AllowedHosts: sec.AllowedHosts,
+			HSTSSeconds: sec.HSTSSeconds, HSTSIncludeSubdomains: sec.HSTSIncludeSubdomains, HSTSPreload: sec.HSTSPreload,
+			SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader, ContentTypeNosniff: sec.ContentTypeNosniff,
+			ReferrerPolicy: sec.ReferrerPolicy, CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions},
+	}
 }
 
 func runServer(lc fx.Lifecycle, srv *httpapi.Server, cfg env.HTTP, log *slog.Logger) {

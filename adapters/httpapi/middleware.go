@@ -19,7 +19,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/onitapp/onit/domain"
-	"github.com/onitapp/onit/env"
 )
 
 // requestIDMiddleware echoes a sane X-Request-ID or makes one. Incoming IDs
@@ -192,7 +191,7 @@ var securitySets struct {
 
 // securityHeadersFor returns the prepared headers of sec, building them on
 // first use. Configurations are few (one per process, a handful in tests).
-func securityHeadersFor(sec *env.Security) *securityHeaderSet {
+func securityHeadersFor(sec *SecurityConfig) *securityHeaderSet {
 	k := securityKey{sec.HSTSSeconds, sec.HSTSIncludeSubdomains, sec.HSTSPreload, sec.ContentTypeNosniff,
 		sec.ReferrerPolicy, sec.CrossOriginOpener, sec.FrameOptions}
 	securitySets.RLock()
