@@ -154,7 +154,9 @@ func keyOf(field string) string {
 // validate returns every rule the settings break.
 func (s *Settings) validate() Errors {
 	var errs Errors
-	bad := func(key, format string, a ...any) { errs = append(errs, &Error{Var: key, Msg: fmt.Sprintf(format, a...)}) }
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, &Error{Var: key, Msg: fmt.Sprintf(format, a...)})
+	}
 	if s.Env == Production && s.Security.SecretKey == "" {
 		bad("ONIT_SECRET_KEY", "required in production")
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
 )
 
 func TestParseArgs(t *testing.T) {
