@@ -171,19 +171,26 @@ func (s *Server) Serve() {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
 	if d := s.cfg.HTTP.ShutdownDelay; d > 0 {
-		s.log.Info("draining: readiness is now 503", "delay", d)
+		s.log.Info("draining: readiness is now 503, still serving", "delay", d)
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
 		}
 	}
+	attrs := []any{}
+	if dl, ok := ctx.Deadline(); ok {
+		attrs = append(attrs, "deadline", time.Until(dl).Round(time.Millisecond))
+	}
+	s.log.Info("draining: listener closed, waiting for in-flight requests", attrs...)
 	err := s.srv.Shutdown(ctx)
 	err = errors.Join(err, s.shutdownMetrics(ctx)) // metrics.go
 	if s.ln != nil {
 		<-s.served
 	}
 	if err != nil {
+		s.log.Warn("draining: in-flight requests cut off", "err", err)
 		return fmt.Errorf("shut down http server: %w", err)
 	}
+	s.log.Info("draining: done, no request in flight")
 	return nil
 }
