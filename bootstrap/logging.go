@@ -34,10 +34,20 @@ func NewLogger(cfg env.Log, w io.Writer) *slog.Logger {
 }
 
 func millisecondDurations(_ []string, a slog.Attr) slog.Attr {
-	if a.Value.Kind() != slog.KindDuration {
+	var d time.Duration
+	switch {
+	case a.Value.Kind() == slog.KindDuration:
+		d = a.Value.Duration()
+	case a.Key == "runtime" && a.Value.Kind() == slog.KindString:
+		// fx's debug events carry constructor run times as text.
+		var err error
+		if d, err = time.ParseDuration(a.Value.String()); err != nil {
+			return a
+		}
+	default:
 		return a
 	}
-	ms := float64(a.Value.Duration()) / float64(time.Millisecond)
+	ms := float64(d) / float64(time.Millisecond)
 	key := a.Key
 	if !strings.HasSuffix(key, "_ms") {
 		key += "_ms"
