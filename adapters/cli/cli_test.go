@@ -51,7 +51,9 @@ func (fakeMigrator) Down(context.Context) (migrations.Result, error) {
 	return migrations.Result{}, migrations.ErrNothingToRollBack
 }
 
-func (fakeMigrator) Status(context.Context) ([]migrations.Status, error) { return nil, errors.New("unused") }
+func (fakeMigrator) Status(context.Context) ([]migrations.Status, error) {
+	return nil, errors.New("unused")
+}
 
 func run(t *testing.T, b Backend, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
