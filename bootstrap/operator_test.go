@@ -3,7 +3,6 @@ package bootstrap
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -231,6 +230,6 @@ func waitForAddr(t *testing.T, logs *lockedBuffer, done <-chan int) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal(fmt.Sprintf("no \"onit is up\" line within a minute:\n%s", logs.String()))
+	t.Fatalf("no \"onit is up\" line within a minute:\n%s", logs.String())
 	return ""
 }

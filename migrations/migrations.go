@@ -317,14 +317,6 @@ func (r *Runner) Pending(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (r *Runner) results(in []*goose.MigrationResult) []Result {
-	out := make([]Result, 0, len(in))
-	for _, m := range in {
-		out = append(out, r.result(m))
-	}
-	return out
-}
-
 func (r *Runner) result(m *goose.MigrationResult) Result {
 	return Result{
 		Version:   m.Source.Version,

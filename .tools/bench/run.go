@@ -405,5 +405,5 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
-	return "", errors.New("Onit's go.mod not found above the working directory; run `go tool task bench` from the repository")
+	return "", errors.New("the go.mod of Onit not found above the working directory; run `go tool task bench` from the repository")
 }

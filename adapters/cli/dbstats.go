@@ -256,10 +256,8 @@ func dbstats(ctx context.Context, w io.Writer, db DatabaseServer, opts dbstatsOp
 		}
 		cur, err := db.ReadStatus(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
+			// Interrupted while reading (--watch ends this way): not a failure.
+			return ignoreCancel(ctx, err)
 		}
 		rtt, _ := db.RoundTrip(ctx) // 0 on failure: the line is left out
 		header := fmt.Sprintf("%s, %s, rates over %s", name, cur.At.UTC().Format(time.RFC3339), cur.At.Sub(prev.At).Round(time.Millisecond))
@@ -272,4 +270,13 @@ func dbstats(ctx context.Context, w io.Writer, db DatabaseServer, opts dbstatsOp
 		fmt.Fprintln(w)
 		prev = cur
 	}
+}
+
+// ignoreCancel drops err when ctx was cancelled: the operator stopped the
+// command, nothing failed.
+func ignoreCancel(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil //nolint:nilerr // cancelled by the operator, not a failure
+	}
+	return err
 }
