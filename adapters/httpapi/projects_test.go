@@ -26,7 +26,6 @@ import (
 	appprojects "github.com/onitapp/onit/app/projects"
 	"github.com/onitapp/onit/domain"
 	"github.com/onitapp/onit/domain/accounts"
-	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
 )
 
@@ -86,8 +85,7 @@ func newProjHarness(t *testing.T) *projHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := env.Defaults(env.Test)
-	srv, err := New(Config{Env: env.Test, HTTP: s.HTTP, Security: s.Security}, slog.New(slog.DiscardHandler), cat, nil,
+	srv, err := New(Config{HTTP: testHTTP(), Security: testSecurity()}, slog.New(slog.DiscardHandler), cat, nil,
 		func(g *echo.Group) { api.Register(g, auth) })
 	if err != nil {
 		t.Fatal(err)

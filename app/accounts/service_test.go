@@ -15,7 +15,6 @@ import (
 	"github.com/onitapp/onit/domain"
 	"github.com/onitapp/onit/domain/accounts"
 	"github.com/onitapp/onit/domain/password"
-	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
 )
 
@@ -54,7 +53,7 @@ func newFixture(t *testing.T) *fixture {
 		clock:    &fakeClock{now: start},
 	}
 	f.throttle = &flakyThrottle{LoginThrottle: memory.NewLoginThrottle(f.clock,
-		env.Throttle{AccountLimit: 3, AccountWindow: 15 * time.Minute, ClientLimit: 100, ClientWindow: time.Minute})}
+		memory.ThrottleLimits{AccountLimit: 3, AccountWindow: 15 * time.Minute, ClientLimit: 100, ClientWindow: time.Minute})}
 	cfg := appaccounts.Config{
 		SessionAge: sessionAge,
 		Policy:     password.Policy{Similarity: true, MinLength: 8, Common: common, Numeric: true},
