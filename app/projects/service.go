@@ -48,7 +48,7 @@ const (
 // Config holds the module's settings as plain values.
 type Config struct {
 	// IdempotencyTTL is how long a creating POST's response is replayed for
-	// the same Idempotency-Key (the contract: 24 hours).
+	// the same Idempotency-Key (ONIT_IDEMPOTENCY_TTL; the contract: 24 hours).
 	IdempotencyTTL time.Duration
 }
 
@@ -67,9 +67,6 @@ type Service struct {
 func NewService(uow ports.UnitOfWork, repos ports.Repos, cache ports.ProjectCache, clock ports.Clock, cfg Config) *Service {
 	if cache == nil {
 		cache = noCache{}
-	}
-	if cfg.IdempotencyTTL <= 0 {
-		cfg.IdempotencyTTL = 24 * time.Hour
 	}
 	return &Service{uow: uow, repos: repos, cache: cache, clock: clock, ttl: cfg.IdempotencyTTL}
 }
