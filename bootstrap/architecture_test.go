@@ -1,9 +1,14 @@
 package bootstrap
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -68,6 +73,151 @@ func TestProductionBinaryHasNoEmbeddedEngines(t *testing.T) {
 	for _, dep := range goList(t, "-deps", "./bootstrap/cmd/onit") {
 		if strings.HasPrefix(dep, "github.com/dolthub/") || strings.HasPrefix(dep, "github.com/alicebob/miniredis") {
 			t.Errorf("production binary links %s; keep it behind the devengines build tag", dep)
+		}
+	}
+}
+
+// roomRules keep infrastructure inside its adapter. Each names an import
+// and the packages (by import path prefix) allowed to use it; only
+// production code is held to them, as depguard does in .golangci.yml,
+// which mirrors these rules.
+var roomRules = []struct {
+	name    string
+	imports *regexp.Regexp
+	allowed []string
+}{
+	{"echo only in the HTTP adapter", regexp.MustCompile(`^github\.com/labstack/echo(/|$)`),
+		[]string{"github.com/onitapp/onit/adapters/httpapi"}},
+	{"the MySQL driver only in the MySQL adapter", regexp.MustCompile(`^github\.com/go-sql-driver/mysql$`),
+		// devengines serves the same wire protocol, for development only.
+		[]string{"github.com/onitapp/onit/adapters/mysql", "github.com/onitapp/onit/adapters/devengines"}},
+	{"database/sql only in the MySQL adapter and the migrations", regexp.MustCompile(`^database/sql$`),
+		// metrics reads the pool's statistics (sql.DBStats), never SQL.
+		[]string{"github.com/onitapp/onit/adapters/mysql", "github.com/onitapp/onit/migrations", "github.com/onitapp/onit/adapters/metrics"}},
+	{"bun only in the MySQL adapter and the wiring that hands its pool around", regexp.MustCompile(`^github\.com/uptrace/bun(/|$)`),
+		[]string{"github.com/onitapp/onit/adapters/mysql", "github.com/onitapp/onit/bootstrap"}},
+	{"the checks ask the MySQL adapter through an interface", regexp.MustCompile(`^github\.com/onitapp/onit/adapters/mysql(/|$)`),
+		[]string{"github.com/onitapp/onit/adapters/mysql", "github.com/onitapp/onit/bootstrap", "github.com/onitapp/onit/migrations"}},
+	{"adapters take plain config values, not the settings", regexp.MustCompile(`^github\.com/onitapp/onit/env$`),
+		[]string{"github.com/onitapp/onit/bootstrap", "github.com/onitapp/onit/env",
+			// Until the Redis adapter takes its own Config (it is being reworked).
+			"github.com/onitapp/onit/adapters/redisstore",
+			// Test helpers read ONIT_TEST_* through env.
+			"github.com/onitapp/onit/adapters/mysql/mysqltest"}},
+}
+
+// allowedIn reports whether pkg is one of prefixes or inside one.
+func allowedIn(pkg string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if pkg == p || strings.HasPrefix(pkg, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestInfrastructureStaysInItsAdapter(t *testing.T) {
+	lines := goList(t, "-f", "{{.ImportPath}}={{join .Imports \",\"}}", "./...")
+	if len(lines) < 10 {
+		t.Fatalf("go list found only %d packages", len(lines))
+	}
+	for _, line := range lines {
+		pkg, imports, _ := strings.Cut(line, "=")
+		for _, imp := range strings.Split(imports, ",") {
+			for _, r := range roomRules {
+				if imp != "" && r.imports.MatchString(imp) && !allowedIn(pkg, r.allowed) {
+					t.Errorf("%s imports %s: %s", pkg, imp, r.name)
+				}
+			}
+		}
+	}
+}
+
+func TestRoomRulesCatchWhatTheyMean(t *testing.T) {
+	for _, tt := range []struct {
+		pkg, imp string
+		ok       bool
+	}{
+		{"github.com/onitapp/onit/adapters/checks", "github.com/onitapp/onit/adapters/mysql", false},
+		{"github.com/onitapp/onit/adapters/checks", "github.com/go-sql-driver/mysql", false},
+		{"github.com/onitapp/onit/adapters/cli", "database/sql", false},
+		{"github.com/onitapp/onit/adapters/web", "github.com/onitapp/onit/env", false},
+		{"github.com/onitapp/onit/bootstrap", "github.com/labstack/echo/v4", false},
+		{"github.com/onitapp/onit/adapters/mysql", "github.com/go-sql-driver/mysql", true},
+		{"github.com/onitapp/onit/adapters/httpapi", "github.com/labstack/echo/v4/middleware", true},
+		{"github.com/onitapp/onit/adapters/mysqlx", "database/sql", false},
+	} {
+		ok := true
+		for _, r := range roomRules {
+			if r.imports.MatchString(tt.imp) && !allowedIn(tt.pkg, r.allowed) {
+				ok = false
+			}
+		}
+		if ok != tt.ok {
+			t.Errorf("%s importing %s: allowed %v, want %v", tt.pkg, tt.imp, ok, tt.ok)
+		}
+	}
+}
+
+// sqlStatement matches a string literal that starts like an SQL statement.
+var sqlStatement = regexp.MustCompile(`(?is)^\s*(SELECT\s+(@@|\d|\*|.*\sFROM\s)|INSERT\s+INTO\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s|SHOW\s+(GLOBAL|SESSION|TABLES|VARIABLES|STATUS|CREATE)|CREATE\s+(TABLE|DATABASE|INDEX|USER)\s|ALTER\s+TABLE\s|DROP\s+(TABLE|DATABASE)\s|SET\s+(SESSION|GLOBAL|NAMES)\s)`)
+
+// SQL text lives in the MySQL adapter (and the migrations, which are SQL
+// by nature): every other package asks the adapter. Imports cannot show
+// SQL in a string, so production files are parsed for literals that read
+// like statements.
+func TestSQLTextOnlyInTheMySQLAdapter(t *testing.T) {
+	root := repoRoot(t)
+	checked := 0
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			switch rel {
+			case ".git", ".tools", "adapters/mysql", "migrations", "node_modules":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		checked++
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			if s, err := strconv.Unquote(lit.Value); err == nil && sqlStatement.MatchString(s) {
+				t.Errorf("%s: SQL outside adapters/mysql: %.60q", rel, s)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 50 {
+		t.Fatalf("only %d files checked", checked)
+	}
+}
+
+func TestSQLPatternCatchesStatements(t *testing.T) {
+	for _, s := range []string{"SELECT @@version", "SHOW GLOBAL STATUS WHERE x", "select 1 ", "\n\tUPDATE users SET a = 1", "CREATE DATABASE `x`", "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"} {
+		if !sqlStatement.MatchString(s) {
+			t.Errorf("misses %q", s)
+		}
+	}
+	for _, s := range []string{"select a language", "show the banner", "Update your password", "created", "delete expired sessions"} {
+		if sqlStatement.MatchString(s) {
+			t.Errorf("wrongly matches %q", s)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onitapp/onit/adapters/cli"
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
 )
 
@@ -55,27 +56,27 @@ func TestCheckCommand(t *testing.T) {
 		wantOut string
 		wantErr string
 	}{
-		{name: "system checks pass", environ: environ, code: exitOK, wantOut: "System check identified no issues (0 silenced)."},
-		{name: "deploy checklist passes with production settings", environ: deploy, args: []string{"--deploy"}, code: exitOK,
+		{name: "system checks pass", environ: environ, code: cli.ExitOK, wantOut: "System check identified no issues (0 silenced)."},
+		{name: "deploy checklist passes with production settings", environ: deploy, args: []string{"--deploy"}, code: cli.ExitOK,
 			wantOut: "System check identified no issues (" + silenced + ")."},
-		{name: "deploy warnings do not fail by default", environ: environ, args: []string{"--deploy"}, code: exitOK,
+		{name: "deploy warnings do not fail by default", environ: environ, args: []string{"--deploy"}, code: cli.ExitOK,
 			wantOut: "?: (onit.W004) ONIT_HSTS_SECONDS is 0"},
-		{name: "fail level warning", environ: environ, args: []string{"--deploy", "--fail-level", "WARNING"}, code: exitFailure,
+		{name: "fail level warning", environ: environ, args: []string{"--deploy", "--fail-level", "WARNING"}, code: cli.ExitFailure,
 			wantErr: "SystemCheckError: System check identified some issues:"},
 		{name: "silenced warnings are counted, not shown", environ: with(deploy, "ONIT_DEBUG", "true", "ONIT_SILENCED_CHECKS", "onit.W018,onit.W052,onit.W053,onit.W054,onit.E060,onit.W051,onit.W056"),
-			args: []string{"--deploy", "--fail-level", "warning"}, code: exitOK, wantOut: "identified no issues"},
-		{name: "pool budget error fails", environ: with(deploy, "ONIT_MYSQL_MAX_OPEN_CONNS", "30"), args: []string{"--deploy"}, code: exitFailure,
+			args: []string{"--deploy", "--fail-level", "warning"}, code: cli.ExitOK, wantOut: "identified no issues"},
+		{name: "pool budget error fails", environ: with(deploy, "ONIT_MYSQL_MAX_OPEN_CONNS", "30"), args: []string{"--deploy"}, code: cli.ExitFailure,
 			wantErr: "?: (onit.E055)"},
 		{name: "MySQL down", environ: with(environ, "ONIT_MYSQL_DSN", "u:p@tcp("+closedPort(t)+")/onit", "ONIT_MYSQL_DIAL_TIMEOUT", "1s"),
-			code: exitFailure, wantErr: "?: (onit.E041) MySQL does not answer"},
+			code: cli.ExitFailure, wantErr: "?: (onit.E041) MySQL does not answer"},
 		{name: "Redis down", environ: with(environ, "ONIT_REDIS_ADDRS", closedPort(t), "ONIT_REDIS_DIAL_TIMEOUT", "1s"),
-			code: exitFailure, wantErr: "?: (onit.E042) Redis does not answer"},
-		{name: "unknown language", environ: with(environ, "ONIT_LANGUAGE_CODE", "pt"), code: exitFailure, wantErr: "(onit.E045)"},
-		{name: "settings do not parse", environ: with(environ, "ONIT_MYSQL_MAX_OPEN_CONNS", "lots"), code: exitFailure,
+			code: cli.ExitFailure, wantErr: "?: (onit.E042) Redis does not answer"},
+		{name: "unknown language", environ: with(environ, "ONIT_LANGUAGE_CODE", "pt"), code: cli.ExitFailure, wantErr: "(onit.E045)"},
+		{name: "settings do not parse", environ: with(environ, "ONIT_MYSQL_MAX_OPEN_CONNS", "lots"), code: cli.ExitFailure,
 			wantErr: "?: (onit.E040) setting ONIT_MYSQL_MAX_OPEN_CONNS"},
-		{name: "bad format", environ: environ, args: []string{"--format", "yaml"}, code: exitUsage, wantErr: "unknown format"},
-		{name: "bad fail level", environ: environ, args: []string{"--fail-level", "fatal"}, code: exitUsage, wantErr: "unknown level"},
-		{name: "stray argument", environ: environ, args: []string{"deploy"}, code: exitUsage, wantErr: "unexpected argument"},
+		{name: "bad format", environ: environ, args: []string{"--format", "yaml"}, code: cli.ExitUsage, wantErr: "unknown format"},
+		{name: "bad fail level", environ: environ, args: []string{"--fail-level", "fatal"}, code: cli.ExitUsage, wantErr: "unknown level"},
+		{name: "stray argument", environ: environ, args: []string{"deploy"}, code: cli.ExitUsage, wantErr: "unexpected argument"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +91,7 @@ func TestCheckCommand(t *testing.T) {
 func TestCheckJSON(t *testing.T) {
 	environ, _ := opsEnv(t)
 	code, out, errOut := runCLI(t, with(environ, "ONIT_SILENCED_CHECKS", "onit.W004"), "check", "--deploy", "--format", "json", "--fail-level", "warning")
-	if code != exitFailure {
+	if code != cli.ExitFailure {
 		t.Fatalf("exit %d, want 1: %s", code, errOut)
 	}
 	var res struct {

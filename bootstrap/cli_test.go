@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/onitapp/onit/adapters/cli"
 )
 
 func runCLI(t *testing.T, environ map[string]string, args ...string) (code int, stdout, stderr string) {
@@ -13,7 +15,7 @@ func runCLI(t *testing.T, environ map[string]string, args ...string) (code int, 
 	}
 	t.Chdir(t.TempDir()) // no stray .env
 	var out, errb strings.Builder
-	code = Main(context.Background(), args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
+	code = Main(context.Background(), args, cli.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
 	return code, out.String(), errb.String()
 }
 
@@ -27,17 +29,17 @@ func TestCLI(t *testing.T) {
 		wantErr    string
 		notInOuput string
 	}{
-		{name: "no command", args: nil, code: exitUsage, wantOut: "usage: onit"},
-		{name: "help", args: []string{"help"}, code: exitOK, wantOut: "clearsessions"},
-		{name: "unknown command", args: []string{"frobnicate"}, code: exitUsage, wantErr: `unknown command "frobnicate"`},
-		{name: "settings redacts", environ: map[string]string{"ONIT_SECRET_KEY": "super-secret-value", "ONIT_HTTP_ADDR": ":9090"}, args: []string{"settings"}, code: exitOK, wantOut: "ONIT_HTTP_ADDR=:9090  ###", notInOuput: "super-secret-value"},
-		{name: "settings --changed", environ: map[string]string{"ONIT_HTTP_ADDR": ":9090"}, args: []string{"settings", "--changed"}, code: exitOK, wantOut: "ONIT_HTTP_ADDR", notInOuput: "ONIT_LOG_FORMAT"},
-		{name: "invalid setting names the variable", environ: map[string]string{"ONIT_MYSQL_MAX_OPEN_CONNS": "lots"}, args: []string{"settings"}, code: exitUsage, wantErr: "ONIT_MYSQL_MAX_OPEN_CONNS"},
-		{name: "production needs a secret", environ: map[string]string{"ONIT_ENV": "production"}, args: []string{"serve"}, code: exitUsage, wantErr: "ONIT_SECRET_KEY"},
-		{name: "unknown flag", args: []string{"settings", "--colour"}, code: exitUsage, wantErr: "flag provided but not defined"},
-		{name: "command help", args: []string{"migrate", "--help"}, code: exitOK, wantErr: "usage: onit migrate"},
-		{name: "migrate without action", args: []string{"migrate"}, code: exitUsage, wantErr: "usage: onit migrate"},
-		{name: "version", args: []string{"version"}, code: exitOK, wantOut: "onit "},
+		{name: "no command", args: nil, code: cli.ExitUsage, wantErr: "Usage: onit <command>"},
+		{name: "help", args: []string{"help"}, code: cli.ExitOK, wantOut: "clearsessions"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: cli.ExitUsage, wantErr: `unknown command "frobnicate"`},
+		{name: "settings redacts", environ: map[string]string{"ONIT_SECRET_KEY": "super-secret-value", "ONIT_HTTP_ADDR": ":9090"}, args: []string{"settings"}, code: cli.ExitOK, wantOut: "ONIT_HTTP_ADDR=:9090  ###", notInOuput: "super-secret-value"},
+		{name: "settings --changed", environ: map[string]string{"ONIT_HTTP_ADDR": ":9090"}, args: []string{"settings", "--changed"}, code: cli.ExitOK, wantOut: "ONIT_HTTP_ADDR", notInOuput: "ONIT_LOG_FORMAT"},
+		{name: "invalid setting names the variable", environ: map[string]string{"ONIT_MYSQL_MAX_OPEN_CONNS": "lots"}, args: []string{"settings"}, code: cli.ExitUsage, wantErr: "ONIT_MYSQL_MAX_OPEN_CONNS"},
+		{name: "production needs a secret", environ: map[string]string{"ONIT_ENV": "production"}, args: []string{"serve"}, code: cli.ExitUsage, wantErr: "ONIT_SECRET_KEY"},
+		{name: "unknown flag", args: []string{"settings", "--colour"}, code: cli.ExitUsage, wantErr: "unknown flag: --colour"},
+		{name: "command help", args: []string{"migrate", "--help"}, code: cli.ExitOK, wantOut: "Usage: onit migrate up | down | status | create NAME [--go]"},
+		{name: "migrate without action", args: []string{"migrate"}, code: cli.ExitUsage, wantErr: "Usage: onit migrate"},
+		{name: "version", args: []string{"version"}, code: cli.ExitOK, wantOut: "onit "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

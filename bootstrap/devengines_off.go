@@ -3,20 +3,15 @@
 package bootstrap
 
 import (
-	"context"
+	"go.uber.org/fx"
 
 	"github.com/onitapp/onit/env"
 )
 
-// startEmbedded in a binary built without the devengines tag (production)
-// starts nothing; it only explains what is missing.
-func startEmbedded(_ context.Context, s *env.Settings) (stop func(), engines []string, err error) {
-	stop = func() {}
-	if s.MySQL.DSN == "" && s.MySQL.Host == "" {
-		return stop, nil, &env.Error{Var: "ONIT_MYSQL_DSN", Msg: "not set (this binary has no embedded engines; use `go tool task dev` for those)"}
-	}
-	if len(s.Redis.Addrs) == 0 {
-		return stop, nil, &env.Error{Var: "ONIT_REDIS_ADDRS", Msg: "not set (this binary has no embedded engines; use `go tool task dev` for those)"}
-	}
-	return stop, nil, nil
-}
+// embeddedAvailable: this binary (production's) links no embedded engine;
+// serversError refuses development settings that would need one.
+const embeddedAvailable = false
+
+func embeddedEngines(env.Settings) fx.Option { return fx.Options() }
+
+func embeddedRedis(env.Settings) fx.Option { return fx.Options() }

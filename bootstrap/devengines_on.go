@@ -7,47 +7,61 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
+
+	"go.uber.org/fx"
 
 	"github.com/onitapp/onit/adapters/devengines"
 	"github.com/onitapp/onit/env"
 )
 
-// startEmbedded starts the in-process MySQL-compatible engine and Redis for
-// whatever development has not configured, and points the settings at them.
-// Only development does this: test and production always use real servers.
-func startEmbedded(ctx context.Context, s *env.Settings) (stop func(), engines []string, err error) {
-	var stops []func()
-	stop = func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
+// embeddedAvailable: this binary links the embedded engines.
+const embeddedAvailable = true
+
+// engineStartTimeout bounds starting an embedded engine.
+const engineStartTimeout = time.Minute
+
+// embeddedEngines starts an in-process MySQL-compatible engine and Redis
+// for whatever the development settings leave unconfigured, by decorating
+// the settings the adapters read (top level, so every module sees it).
+func embeddedEngines(s env.Settings) fx.Option {
+	opts := []fx.Option{embeddedRedis(s)}
+	if !mysqlConfig(s.MySQL).Configured() {
+		opts = append(opts, fx.Decorate(startEmbeddedMySQL))
 	}
-	if s.Env != env.Development {
-		return stop, nil, nil
+	return fx.Options(opts...)
+}
+
+// embeddedRedis is the embedded Redis alone, when none is configured.
+func embeddedRedis(s env.Settings) fx.Option {
+	if len(s.Redis.Addrs) > 0 {
+		return fx.Options()
 	}
-	if s.MySQL.DSN == "" && s.MySQL.Host == "" {
-		dsn, stopMySQL, err := devengines.StartMySQL(ctx, slog.Default())
-		if err != nil {
-			return stop, nil, fmt.Errorf("embedded MySQL: %w", err)
-		}
-		stops = append(stops, stopMySQL)
-		s.MySQL.DSN = dsn
-		s.MySQL.TLS = false
-		s.MySQL.MigrateOnStart = true
-		_, addr, _ := strings.Cut(dsn, "tcp(")
-		engines = append(engines, "MySQL-compatible engine (go-mysql-server) on "+strings.SplitN(addr, ")", 2)[0])
+	return fx.Decorate(startEmbeddedRedis)
+}
+
+func startEmbeddedMySQL(lc fx.Lifecycle, cfg env.MySQL, eng *engines, log *slog.Logger) (env.MySQL, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), engineStartTimeout)
+	defer cancel()
+	dsn, stop, err := devengines.StartMySQL(ctx, log)
+	if err != nil {
+		return cfg, &failure{err: fmt.Errorf("embedded MySQL-compatible engine: %w", err)}
 	}
-	if len(s.Redis.Addrs) == 0 {
-		addr, stopRedis, err := devengines.StartRedis()
-		if err != nil {
-			stop()
-			return func() {}, nil, fmt.Errorf("embedded Redis: %w", err)
-		}
-		stops = append(stops, stopRedis)
-		s.Redis.Addrs = []string{addr}
-		s.Redis.Cluster = false
-		s.Redis.RedisTLS = false
-		engines = append(engines, "Redis (miniredis) on "+addr)
+	lc.Append(fx.StopHook(stop))
+	cfg.DSN, cfg.TLS = dsn, false
+	_, addr, _ := strings.Cut(dsn, "tcp(")
+	addr, _, _ = strings.Cut(addr, ")")
+	eng.add(engine{What: "MySQL-compatible engine (go-mysql-server)", Addr: addr, DSN: dsn})
+	return cfg, nil
+}
+
+func startEmbeddedRedis(lc fx.Lifecycle, cfg env.Redis, eng *engines) (env.Redis, error) {
+	addr, stop, err := devengines.StartRedis()
+	if err != nil {
+		return cfg, &failure{err: fmt.Errorf("embedded Redis: %w", err)}
 	}
-	return stop, engines, nil
+	lc.Append(fx.StopHook(stop))
+	cfg.Addrs, cfg.Cluster, cfg.RedisTLS = []string{addr}, false, false
+	eng.add(engine{What: "Redis (miniredis)", Addr: addr})
+	return cfg, nil
 }

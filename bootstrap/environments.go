@@ -9,8 +9,8 @@ import (
 	"github.com/onitapp/onit/env"
 )
 
-// common is every module all environments share.
-func common(s env.Settings, logs io.Writer) fx.Option {
+// server is every module the HTTP server needs, whatever the environment.
+func server(s env.Settings, logs io.Writer) fx.Option {
 	return fx.Options(
 		settingsModule(s),
 		loggingModule(logs),
@@ -19,32 +19,57 @@ func common(s env.Settings, logs io.Writer) fx.Option {
 		redisModule,
 		accountsModule,
 		sessionsModule, // bootstrap/sessions.go: instance-local sessions and revocations
+		projectCacheModule,
 		projectsModule,
+		i18nModule,
 		httpModule,
 		operationsModule, // bootstrap/operations.go: metrics
-		fx.StartTimeout(30*time.Second),
+		fx.StartTimeout(startTimeout(s)),
 		// Stop must outlast the drain: the readiness delay plus the
 		// in-flight requests' grace, plus time to close the pools.
 		fx.StopTimeout(s.HTTP.ShutdownDelay+s.HTTP.ShutdownTimeout+5*time.Second),
 	)
 }
 
-// Development is the local composition: migrations run on start (by
-// default) and, when no servers are configured, the embedded engines were
-// started by the caller (see startEmbedded).
+// startTimeout covers connecting and, when the composition migrates on
+// start, goose's lock wait (up to 5 minutes behind another migrator).
+func startTimeout(s env.Settings) time.Duration {
+	if s.MySQL.MigrateOnStart {
+		return 6 * time.Minute
+	}
+	return 30 * time.Second
+}
+
+// migrating is the migrate-on-start module when the settings ask for it
+// (ONIT_MIGRATE_ON_START, or `onit serve --migrate`).
+func migrating(s env.Settings) fx.Option {
+	if s.MySQL.MigrateOnStart {
+		return migrateOnStartModule
+	}
+	return fx.Options()
+}
+
+// Development is the local composition: what is not configured runs
+// embedded (go-mysql-server, miniredis; binaries built with the devengines
+// tag only), and an embedded database is migrated on start, since it
+// starts empty.
 func Development(s env.Settings, logs io.Writer) fx.Option {
-	return fx.Options(common(s, logs))
+	if !mysqlConfig(s.MySQL).Configured() {
+		s.MySQL.MigrateOnStart = true
+	}
+	return fx.Options(server(s, logs), embeddedEngines(s), migrating(s))
 }
 
-// Test is the composition tests boot; they swap adapters with fx.Decorate.
+// Test is the composition HTTP tests boot: real adapters, which the tests
+// point at their own database and Redis with fx.Decorate; fx stays quiet.
 func Test(s env.Settings, logs io.Writer) fx.Option {
-	return fx.Options(common(s, logs), fx.NopLogger)
+	return fx.Options(server(s, logs), migrating(s), fx.NopLogger)
 }
 
-// Production is the deployed composition: nothing embedded, migrations only
-// on --migrate, safe defaults from env.
+// Production is the deployed composition: real servers only (serversError
+// refuses settings without them), migrations only on --migrate.
 func Production(s env.Settings, logs io.Writer) fx.Option {
-	return fx.Options(common(s, logs))
+	return fx.Options(server(s, logs), migrating(s))
 }
 
 // Composition picks the option set for the settings' environment.
@@ -57,4 +82,36 @@ func Composition(s env.Settings, logs io.Writer) fx.Option {
 	default:
 		return Development(s, logs)
 	}
+}
+
+// accountsCommand is what the account commands (createsuperuser,
+// changepassword, clearsessions, and import django through
+// importCommand) need: the accounts service with its database, session
+// cache and revocations, and the catalog for messages.
+// No HTTP, no metrics, no migrations. In development a missing Redis runs
+// embedded (a cache may start empty); a missing database is refused
+// before this is built (commands.go).
+func accountsCommand(s env.Settings, logs io.Writer) fx.Option {
+	opts := []fx.Option{
+		settingsModule(s),
+		loggingModule(logs),
+		systemModule,
+		mysqlModule,
+		redisModule,
+		accountsModule,
+		sessionsModule,
+		i18nModule,
+	}
+	if s.Env == env.Development {
+		opts = append(opts, embeddedRedis(s))
+	}
+	return fx.Options(opts...)
+}
+
+// importCommand is what `onit import django` needs: the account commands'
+// modules (the database, the session cache and the revocations that keep
+// running instances' local caches true, the hasher) with their ports
+// handed to into when the application starts.
+func importCommand(s env.Settings, logs io.Writer, into *importPorts) fx.Option {
+	return fx.Options(accountsCommand(s, logs), fx.Invoke(func(p importPorts) { *into = p }))
 }

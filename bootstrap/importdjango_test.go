@@ -3,131 +3,16 @@ package bootstrap
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/onitapp/onit/adapters/mysql"
+	"github.com/onitapp/onit/adapters/cli"
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
-	"github.com/onitapp/onit/app/cutover"
 	dc "github.com/onitapp/onit/domain/cutover"
 )
-
-func TestParseColumnMap(t *testing.T) {
-	t.Parallel()
-	file := filepath.Join(t.TempDir(), "map.yaml")
-	if err := os.WriteFile(file, []byte("users_table: accounts_member\ncolumns:\n  id: pk\n  email: mail\n  first_name: \"-\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	if err := os.WriteFile(bad, []byte("colums:\n  id: pk\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name, arg string
-		want      mysql.DjangoSourceConfig
-		err       string
-	}{
-		{name: "none", arg: ""},
-		{name: "file", arg: file, want: mysql.DjangoSourceConfig{UsersTable: "accounts_member",
-			Columns: mysql.DjangoUserColumns{ID: "pk", Email: "mail", FirstName: "-"}}},
-		{name: "list", arg: "email=mail, name=full_name,language=lang",
-			want: mysql.DjangoSourceConfig{Columns: mysql.DjangoUserColumns{Email: "mail", Name: "full_name", Language: "lang"}}},
-		{name: "unknown field", arg: "mail=email", err: `unknown field "mail"`},
-		{name: "empty column", arg: "email=", err: "maps to no column"},
-		{name: "not a pair", arg: "email=mail,name", err: "not field=column"},
-		{name: "missing file", arg: "/no/such/map.yaml", err: "no such file"},
-		{name: "misspelt key in the file", arg: bad, err: "colums"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := parseColumnMap(tc.arg)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("parseColumnMap = %v, want an error with %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil || got != tc.want {
-				t.Fatalf("parseColumnMap = %+v, %v; want %+v", got, err, tc.want)
-			}
-		})
-	}
-}
-
-func TestReadSecretKeys(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	keys, err := readSecretKeys(write("keys", "\n  #current-key$with!symbols  \r\n\nold-key\n"))
-	if err != nil || len(keys) != 2 || keys[0] != "#current-key$with!symbols" || keys[1] != "old-key" {
-		t.Errorf("readSecretKeys = %q, %v", keys, err)
-	}
-	if _, err := readSecretKeys(write("empty", "\n \n")); err == nil {
-		t.Error("an empty key file was accepted")
-	}
-}
-
-func TestImportUsage(t *testing.T) {
-	tests := []struct {
-		args []string
-		want string
-	}{
-		{nil, "usage: onit import django"},
-		{[]string{"flask"}, "usage: onit import django"},
-		{[]string{"django"}, "--source-dsn or --source-dsn-file"},
-		{[]string{"django", "--source-dsn", "a", "--source-dsn-file", "b"}, "one of them"},
-		{[]string{"django", "--source-dsn", "a", "--batch", "10001"}, "--batch must be between 1 and 10000"},
-		{[]string{"django", "--source-dsn", "a", "--format", "xml"}, "--format must be text or json"},
-		{[]string{"django", "--source-dsn", "a", "--secret-key-file", "/no/such/file"}, "reading --secret-key-file"},
-		{[]string{"django", "--source-dsn", "a", "--map", "bogus=x"}, `unknown field "bogus"`},
-		{[]string{"django", "--source-dsn", "a", "extra"}, `unexpected argument "extra"`},
-	}
-	for _, tc := range tests {
-		code, _, stderr := runCLIInput(t, nil, "", append([]string{"import"}, tc.args...)...)
-		if code != exitUsage || !strings.Contains(stderr, tc.want) {
-			t.Errorf("onit import %v = %d %q; want exit 2 with %q", tc.args, code, stderr, tc.want)
-		}
-	}
-}
-
-func TestImportTextReport(t *testing.T) {
-	t.Parallel()
-	start := time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
-	r := cutover.Report{RunID: 3, Source: "db:3306/onitweb users=auth_user sessions=django_session",
-		StartedAt: start, FinishedAt: start.Add(90 * time.Second),
-		Users:      cutover.Counts{Read: 10, Imported: 6, Skipped: map[string]int64{"collision": 2, "unverifiable_hash": 2}},
-		Sessions:   cutover.Counts{Read: 4, Imported: 3, Removed: 1, Skipped: map[string]int64{"hash_mismatch": 1}},
-		Algorithms: map[string]int64{"pbkdf2_sha256": 5, "bcrypt_sha256": 1}, Unverifiable: map[string]int64{"md5": 2},
-		Collisions:   []dc.Collision{{EmailKey: "jo@example.com", SourceIDs: []int64{4, 9}}},
-		Verification: cutover.Verification{Checked: 6, Passed: 6}}
-	var b strings.Builder
-	if err := writeImportText(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		"Import from db:3306/onitweb", "Run 3.", "Took 1m30s",
-		"Users: 10 read, 6 imported, 0 updated, 0 unchanged, 0 deactivated",
-		"skipped: collision 2, unverifiable_hash 2", "password hashes: pbkdf2_sha256 5, bcrypt_sha256 1",
-		"unverifiable hashes", "md5 2", "Sessions: 4 read, 3 imported, 0 updated, 0 unchanged, 1 revoked",
-		"jo@example.com: Django users 4, 9", "Verification: 6 of 6 sampled users check out",
-	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("text report lacks %q:\n%s", want, b.String())
-		}
-	}
-}
 
 // heapSampler records the largest HeapInuse seen while it runs.
 type heapSampler struct {
@@ -199,7 +84,7 @@ func importN(t *testing.T, n int) (grew uint64, report map[string]any, progress 
 	s := sampleHeap(5 * time.Millisecond)
 	code, stdout, stderr := runCLIInput(t, environ, "", "import", "django", "--source-dsn", srcDSN, "--format", "json")
 	peak := s.Stop()
-	if code != exitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("import of %d users exited %d: %s", n, code, stderr)
 	}
 	if err := json.Unmarshal([]byte(stdout), &report); err != nil {

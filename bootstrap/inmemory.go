@@ -2,17 +2,13 @@ package bootstrap
 
 import (
 	"io"
-	"log/slog"
-	"time"
 
 	"go.uber.org/fx"
 
-	"github.com/onitapp/onit/adapters/httpapi"
 	"github.com/onitapp/onit/adapters/localcache"
 	"github.com/onitapp/onit/adapters/memory"
 	"github.com/onitapp/onit/adapters/metrics"
 	appaccounts "github.com/onitapp/onit/app/accounts"
-	appprojects "github.com/onitapp/onit/app/projects"
 	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
 )
@@ -35,14 +31,10 @@ func InMemory(s env.Settings, logs io.Writer) fx.Option {
 		memoryModule,
 		accountsModule,
 		fx.Module("sessions", fx.Invoke(useMemorySessions)),
-		fx.Module("projects", fx.Provide(
-			func(uow ports.UnitOfWork, r ports.Repos, clock ports.Clock) *appprojects.Service {
-				return appprojects.NewService(uow, r, nil, clock, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
-			},
-			func(svc *appprojects.Service, sec env.Security, log *slog.Logger) *httpapi.ProjectsAPI {
-				return httpapi.NewProjectsAPI(svc, sec.SecretKey, log)
-			},
-		)),
+		// No project cache: every read goes to the memory store.
+		fx.Module("projectcache", fx.Provide(func() ports.ProjectCache { return nil })),
+		projectsModule,
+		i18nModule,
 		// Request metrics stay on, as in production; their database and Redis
 		// collectors (operationsModule) have nothing to read here.
 		fx.Module("metrics", fx.Provide(metrics.New)),
@@ -66,7 +58,9 @@ var memoryModule = fx.Module("memory",
 		},
 		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),
-		fx.Annotate(memory.NewLoginThrottle, fx.As(new(ports.LoginThrottle))),
+		fx.Annotate(func(clock ports.Clock, t env.Throttle) *memory.LoginThrottle {
+			return memory.NewLoginThrottle(clock, throttleLimits(t))
+		}, fx.As(new(ports.LoginThrottle))),
 	),
 )
 

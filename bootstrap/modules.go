@@ -2,10 +2,10 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
@@ -26,15 +26,20 @@ import (
 	appprojects "github.com/onitapp/onit/app/projects"
 	"github.com/onitapp/onit/domain/password"
 	"github.com/onitapp/onit/env"
-	"github.com/onitapp/onit/migrations"
 	"github.com/onitapp/onit/ports"
 )
 
 // settingsModule supplies the settings and each concern's slice of them, so
-// constructors ask only for what they use.
+// constructors ask only for what they use. Adapters get their own Config
+// values (config.go), made from these.
 func settingsModule(s env.Settings) fx.Option {
-	return fx.Module("settings", fx.Supply(s, s.HTTP, s.MySQL, s.Redis, s.Security, s.Sessions,
-		s.Password, s.Throttle, s.Log, s.I18n, s.Static, s.Metrics, s.Checks))
+	return fx.Module("settings",
+		fx.Supply(s, s.HTTP, s.MySQL, s.Redis, s.Security, s.Sessions,
+			s.Password, s.Throttle, s.Log, s.I18n, s.Static, s.Metrics, s.Checks, s.Idempotency),
+		// Provided from env.MySQL rather than supplied, so the embedded
+		// engine's decoration of env.MySQL (development) reaches the pool.
+		fx.Provide(mysqlConfig, func() *engines { return &engines{} }),
+	)
 }
 
 // loggingModule provides the process logger and routes fx's own events to
@@ -44,8 +49,12 @@ func loggingModule(w io.Writer) fx.Option {
 	return fx.Options(
 		fx.Module("logging", fx.Provide(func(cfg env.Log) *slog.Logger { return NewLogger(cfg, w) })),
 		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
+			// fx's own failure events at debug too: the command prints the
+			// failure once, as one line (see failure.go), instead of fx
+			// logging it again with a stack.
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug)
+			l.UseErrorLevel(slog.LevelDebug)
 			return l
 		}),
 	)
@@ -64,16 +73,17 @@ func checker(f any) any {
 	return fx.Annotate(f, fx.As(new(httpapi.Checker)), fx.ResultTags(`group:"checks"`))
 }
 
-// mysqlModule opens the pool, runs migrations on start when configured, and
-// provides the repositories both outside and inside transactions.
+// mysqlModule opens the pool and provides the repositories both outside
+// and inside transactions. Migrating on start is a module of its own
+// (migrate.go), in the compositions that do it.
 var mysqlModule = fx.Module("mysql",
 	fx.Provide(
 		openDB,
 		reposFor,
 		fx.Annotate(newUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		checker(mysql.NewHealth),
+		mysql.NewServer,
 	),
-	fx.Invoke(migrateOnStart),
 )
 
 // dbParams are openDB's inputs; the query observer (metrics) is optional so
@@ -81,21 +91,47 @@ var mysqlModule = fx.Module("mysql",
 type dbParams struct {
 	fx.In
 	Lifecycle fx.Lifecycle
-	Config    env.MySQL
+	Config    mysql.Config
 	Log       *slog.Logger
 	Observer  mysql.QueryObserver `optional:"true"`
 }
 
 func openDB(p dbParams) (*bun.DB, error) {
-	cfg := p.Config
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.DialTimeout+cfg.QueryTimeout)
-	defer cancel()
-	db, err := mysql.Open(ctx, cfg, p.Log, p.Observer)
+	db, err := openPool(context.Background(), p.Config, p.Log, p.Observer)
 	if err != nil {
 		return nil, err
 	}
-	p.Lifecycle.Append(fx.StopHook(db.Close))
+	p.Lifecycle.Append(fx.StopHook(func() error {
+		p.Log.Info("closing the MySQL pool")
+		return db.Close()
+	}))
 	return db, nil
+}
+
+// openPool opens the pool within its dial and query timeouts; its errors
+// name the setting to look at (failure.go).
+func openPool(ctx context.Context, cfg mysql.Config, log *slog.Logger, obs mysql.QueryObserver) (*bun.DB, error) {
+	if !cfg.Configured() {
+		return nil, &env.Error{Var: "ONIT_MYSQL_DSN", Msg: "not set (nor ONIT_MYSQL_HOST)"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout+cfg.QueryTimeout)
+	defer cancel()
+	db, err := mysql.Open(ctx, cfg, log, obs)
+	if errors.Is(err, mysql.ErrBadDSN) {
+		return nil, &env.Error{Var: "ONIT_MYSQL_DSN", Msg: err.Error()}
+	}
+	if err != nil {
+		return nil, &failure{settings: mysqlSettings(cfg), err: err}
+	}
+	return db, nil
+}
+
+// mysqlSettings names the variables that say where the database is.
+func mysqlSettings(cfg mysql.Config) string {
+	if cfg.DSN != "" {
+		return "ONIT_MYSQL_DSN"
+	}
+	return "ONIT_MYSQL_HOST, ONIT_MYSQL_PORT, ONIT_MYSQL_USER, ONIT_MYSQL_PASSWORD"
 }
 
 func newUnitOfWork(db *bun.DB) *mysql.UnitOfWork { return mysql.NewUnitOfWork(db, mysqlRepos) }
@@ -118,26 +154,6 @@ func mysqlRepos(db bun.IDB) ports.Repos {
 		ImportedSessions: mysql.NewImportedSessionRepository(db),
 		ImportRuns:       mysql.NewImportRunRepository(db),
 	}
-}
-
-func migrateOnStart(lc fx.Lifecycle, cfg env.MySQL, db *bun.DB, log *slog.Logger) {
-	if !cfg.MigrateOnStart {
-		return
-	}
-	lc.Append(fx.StartHook(func(ctx context.Context) error {
-		r, err := migrations.NewRunner(db.DB, log)
-		if err != nil {
-			return err
-		}
-		res, err := r.Up(ctx)
-		if err != nil {
-			return fmt.Errorf("migrate on start: %w", err)
-		}
-		if len(res) > 0 {
-			log.Info("migrations applied", "count", len(res))
-		}
-		return nil
-	}))
 }
 
 // redisModule builds the client and the Redis-backed ports.
@@ -167,6 +183,10 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
+// routeRedisLogs sends go-redis's process-wide logger (reconnect noise)
+// into log at warn, so it is structured and filterable like every line.
+func routeRedisLogs(log *slog.Logger) { redis.SetLogger(redisLogger{log}) }
+
 func newRedis(p redisParams) (redis.UniversalClient, error) {
 	c, err := redisstore.NewClient(p.Config)
 	if err != nil {
@@ -175,9 +195,7 @@ func newRedis(p redisParams) (redis.UniversalClient, error) {
 	if p.Observer != nil {
 		c.AddHook(redisstore.NewHook(p.Observer))
 	}
-	// go-redis logs reconnect noise through a process-wide logger; route it
-	// into ours at warn so it is structured and filterable.
-	redis.SetLogger(redisLogger{p.Log})
+	routeRedisLogs(p.Log)
 	p.Lifecycle.Append(fx.StopHook(c.Close))
 	return c, nil
 }
@@ -185,10 +203,15 @@ func newRedis(p redisParams) (redis.UniversalClient, error) {
 // accountsModule is the accounts feature: hasher, password policy, service.
 var accountsModule = fx.Module("accounts",
 	fx.Provide(
-		fx.Annotate(func(cfg env.Password) *djangohash.Hasher { return djangohash.New(cfg.Iterations) }, fx.As(new(ports.PasswordHasher))),
+		// One hasher: what the import checks it can verify is what logins verify.
+		fx.Annotate(func(cfg env.Password) *djangohash.Hasher { return djangohash.New(cfg.Iterations) },
+			fx.As(new(ports.PasswordHasher)), fx.As(new(ports.PasswordHashInspector))),
 		passwordPolicy,
 		newAccountsService,
-		httpapi.NewAccountsAPI,
+		func(svc *appaccounts.Service, s env.Sessions, sec env.Security, log *slog.Logger, cat *i18n.Catalog) *httpapi.AccountsAPI {
+			cookie := httpapi.SessionCookie{CookieName: s.CookieName, CookieSecure: s.CookieSecure, CookieHTTPOnly: s.CookieHTTPOnly}
+			return httpapi.NewAccountsAPI(svc, cookie, sec.TrustedOrigins, log, cat)
+		},
 	),
 )
 
@@ -222,15 +245,22 @@ func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos, c
 	return appaccounts.New(cfg, r.Users, r.Sessions, cache, throttle, hasher, uow, clock, random, log)
 }
 
-// projectsModule is the projects feature: projects, members, tasks and
-// comments, with the Redis object cache in front of MySQL.
-var projectsModule = fx.Module("projects",
+// projectCacheModule is the Redis object cache in front of MySQL for the
+// projects feature.
+var projectCacheModule = fx.Module("projectcache",
 	fx.Provide(
 		fx.Annotate(func(c redis.UniversalClient, k redisstore.Keys, cfg env.Redis, log *slog.Logger) *redisstore.ObjectCache {
 			return redisstore.NewObjectCache(c, k, cfg.CacheTTL, log)
 		}, fx.As(new(ports.ProjectCache))),
-		func(uow ports.UnitOfWork, r ports.Repos, cache ports.ProjectCache, clock ports.Clock) *appprojects.Service {
-			return appprojects.NewService(uow, r, cache, clock, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
+	),
+)
+
+// projectsModule is the projects feature: projects, members, tasks and
+// comments, with whatever project cache the composition provides.
+var projectsModule = fx.Module("projects",
+	fx.Provide(
+		func(uow ports.UnitOfWork, r ports.Repos, cache ports.ProjectCache, clock ports.Clock, cfg env.Idempotency) *appprojects.Service {
+			return appprojects.NewService(uow, r, cache, clock, appprojects.Config{IdempotencyTTL: cfg.IdempotencyTTL})
 		},
 		func(svc *appprojects.Service, sec env.Security, log *slog.Logger) *httpapi.ProjectsAPI {
 			return httpapi.NewProjectsAPI(svc, sec.SecretKey, log)
@@ -238,15 +268,37 @@ var projectsModule = fx.Module("projects",
 	),
 )
 
-// httpModule builds the server. Management commands share it without
-// serving; Serving ties it to the application's lifecycle.
+// i18nModule is the message catalog, in the default language
+// ONIT_LANGUAGE_CODE names.
+var i18nModule = fx.Module("i18n",
+	fx.Provide(func(cfg env.I18n) (*i18n.Catalog, error) {
+		cat, err := i18n.Load(cfg.LanguageCode)
+		if err != nil {
+			return nil, &env.Error{Var: "ONIT_LANGUAGE_CODE", Msg: err.Error()}
+		}
+		return cat, nil
+	}),
+)
+
+// httpModule builds the server; Serving ties it to the application's
+// lifecycle.
 var httpModule = fx.Module("http",
 	fx.Provide(
-		func(cfg env.I18n) (*i18n.Catalog, error) { return i18n.Load(cfg.LanguageCode) },
 		fx.Annotate(newServer, fx.ParamTags(``, ``, ``, `group:"checks"`)),
-		web.New, // the frontend's files, fingerprinted once at start-up
+		newStatic,
 	),
 )
+
+// newStatic is the frontend's files, fingerprinted once at start-up.
+func newStatic(cfg env.Static) (*web.Handler, error) {
+	h, err := web.New(webConfig(cfg))
+	var ce *web.ConfigError
+	if errors.As(err, &ce) {
+		key := map[string]string{"URL": "ONIT_STATIC_URL", "Root": "ONIT_STATIC_ROOT"}[ce.Field]
+		return nil, &env.Error{Var: key, Msg: ce.Err.Error()}
+	}
+	return h, err
+}
 
 // Serving listens at start (so a taken port fails start-up), serves in a
 // goroutine and drains at stop.
@@ -256,8 +308,7 @@ func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []htt
 	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI, static *web.Handler,
 	m *metrics.Metrics, mcfg env.Metrics,
 ) (*httpapi.Server, error) {
-	cfg := httpapi.Config{Env: s.Env, HTTP: s.HTTP, Security: s.Security}
-	srv, err := httpapi.New(cfg, log, cat, checks,
+	srv, err := httpapi.New(httpConfig(s), log, cat, checks,
 		accounts.Register,
 		projects.Module(accounts),
 	)
@@ -271,11 +322,26 @@ func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []htt
 	return srv, nil
 }
 
+// httpConfig is the HTTP adapter's slice of the settings. Debug details
+// never reach clients in production, whatever ONIT_DEBUG says.
+func httpConfig(s env.Settings) httpapi.Config {
+	h, sec := s.HTTP, s.Security
+	return httpapi.Config{
+		Development: s.Env == env.Development,
+		HTTP: httpapi.HTTPConfig{Addr: h.Addr, ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout,
+			WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout, RequestTimeout: h.RequestTimeout, ShutdownDelay: h.ShutdownDelay},
+		Security: httpapi.SecurityConfig{Debug: sec.Debug && s.Env != env.Production, AllowedHosts: sec.AllowedHosts,
+			HSTSSeconds: sec.HSTSSeconds, HSTSIncludeSubdomains: sec.HSTSIncludeSubdomains, HSTSPreload: sec.HSTSPreload,
+			SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader, ContentTypeNosniff: sec.ContentTypeNosniff,
+			ReferrerPolicy: sec.ReferrerPolicy, CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions},
+	}
+}
+
 func runServer(lc fx.Lifecycle, srv *httpapi.Server, cfg env.HTTP, log *slog.Logger) {
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			if err := srv.Listen(ctx); err != nil {
-				return err
+				return &failure{settings: "ONIT_HTTP_ADDR and ONIT_METRICS_ADDR", err: err}
 			}
 			go srv.Serve()
 			log.Info("listening", "addr", srv.Addr().String())

@@ -31,12 +31,12 @@ var operationsModule = fx.Module("operations",
 )
 
 // registerCollectors adds the collectors that read the pools and the
-// server at scrape time. They take the bare *sql.DB so the status
-// queries do not count as application reads.
-func registerCollectors(m *metrics.Metrics, db *bun.DB, rc redis.UniversalClient) error {
+// server at scrape time. The server's status is read through
+// mysql.Server, whose statements do not count as application reads.
+func registerCollectors(m *metrics.Metrics, db *bun.DB, srv *mysql.Server, rc redis.UniversalClient) error {
 	return m.Register(
 		metrics.DBPoolCollector(db.DB, "onit"),
 		metrics.RedisPoolCollector(rc),
-		metrics.NewServerCollector(db.DB, serverStatusTTL),
+		metrics.NewServerCollector(srv, serverStatusTTL),
 	)
 }

@@ -143,7 +143,8 @@ func TestMetricsAfterTraffic(t *testing.T) {
 			want{"mysql_global_status_threads_connected", nil, 1, 1e4},
 			want{"mysql_global_variables_max_connections", nil, 1, 1e6},
 			want{"mysql_global_status_buffer_pool_pages", []string{`state="total"`}, 1, 1e9},
-			want{"mysql_global_status_innodb_data_writes", nil, 1, 1e12},
+			// 0 is possible: a fresh server may not have flushed a page yet.
+			want{"mysql_global_status_innodb_data_writes", nil, 0, 1e12},
 		)
 	}
 	for _, c := range checks {

@@ -12,6 +12,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/uptrace/bun"
 
+	"github.com/onitapp/onit/adapters/cli"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
 	"github.com/onitapp/onit/env"
@@ -91,6 +92,6 @@ func runCLIInput(t *testing.T, environ map[string]string, stdin string, args ...
 	}
 	t.Chdir(t.TempDir())
 	var out, errb strings.Builder
-	code = Main(context.Background(), args, Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	code = Main(context.Background(), args, cli.Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
 	return code, out.String(), errb.String()
 }

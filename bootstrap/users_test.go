@@ -4,13 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/onitapp/onit/adapters/cli"
 	"github.com/onitapp/onit/adapters/djangohash"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/domain/accounts"
@@ -50,34 +50,34 @@ func TestCreateSuperuser(t *testing.T) {
 	}{
 		{name: "noinput with password on stdin", stdin: strongPassword + "\n",
 			args: []string{"--noinput", "--email", "root@example.com", "--name", "Root", "--password-stdin"},
-			code: exitOK, wantOut: "Superuser created successfully.", email: "root@example.com"},
+			code: cli.ExitOK, wantOut: "Superuser created successfully.", email: "root@example.com"},
 		{name: "noinput with a password file", args: []string{"--no-input", "--email", "file@example.com", "--name", "File", "--password-file", pwFile},
-			code: exitOK, email: "file@example.com"},
+			code: cli.ExitOK, email: "file@example.com"},
 		{name: "email taken", stdin: strongPassword + "\n",
 			args: []string{"--noinput", "--email", "ROOT@example.com", "--name", "Root", "--password-stdin"},
-			code: exitFailure, wantErr: "email"},
+			code: cli.ExitFailure, wantErr: "email"},
 		{name: "validators apply", stdin: "12345678\n",
 			args: []string{"--noinput", "--email", "weak@example.com", "--name", "Weak", "--password-stdin"},
-			code: exitFailure, wantErr: "too common"},
+			code: cli.ExitFailure, wantErr: "too common"},
 		{name: "skip validation", stdin: "12345678\n",
 			args: []string{"--noinput", "--email", "weak@example.com", "--name", "Weak", "--password-stdin", "--skip-validation"},
-			code: exitOK, email: "weak@example.com"},
+			code: cli.ExitOK, email: "weak@example.com"},
 		{name: "noinput without a password source", args: []string{"--noinput", "--email", "x@example.com", "--name", "X"},
-			code: exitUsage, wantErr: "--noinput needs"},
+			code: cli.ExitUsage, wantErr: "--noinput needs"},
 		{name: "two password sources", args: []string{"--password-stdin", "--password-file", pwFile},
-			code: exitUsage, wantErr: "not both"},
+			code: cli.ExitUsage, wantErr: "not both"},
 		{name: "missing password file", args: []string{"--noinput", "--email", "x@example.com", "--name", "X", "--password-file", pwFile + ".nope"},
-			code: exitUsage, wantErr: "--password-file"},
+			code: cli.ExitUsage, wantErr: "--password-file"},
 		{name: "interactive", stdin: "ada@example.com\nAda Lovelace\n" + strongPassword + "\n" + strongPassword + "\n",
-			code: exitOK, wantErr: "Password (again): ", email: "ada@example.com"},
+			code: cli.ExitOK, wantErr: "Password (again): ", email: "ada@example.com"},
 		{name: "interactive mismatch, then agreement", stdin: "bob@example.com\nBob\none thing\nanother\n" + strongPassword + "\n" + strongPassword + "\n",
-			code: exitOK, wantErr: "Your passwords didn't match", email: "bob@example.com"},
+			code: cli.ExitOK, wantErr: "Your passwords didn't match", email: "bob@example.com"},
 		{name: "interactive weak password bypassed", stdin: "cy@example.com\nCy\n12345678\n12345678\ny\n",
-			code: exitOK, wantErr: "Bypass password validation", email: "cy@example.com"},
+			code: cli.ExitOK, wantErr: "Bypass password validation", email: "cy@example.com"},
 		{name: "interactive weak password, refused bypass, then a strong one", stdin: "di@example.com\nDi\n12345678\n12345678\nn\n" + strongPassword + "\n" + strongPassword + "\n",
-			code: exitOK, email: "di@example.com"},
-		{name: "interactive input ends", stdin: "eve@example.com\n", code: exitFailure, wantErr: "input ended"},
-		{name: "help", args: []string{"--help"}, code: exitOK, wantErr: "usage: onit createsuperuser"},
+			code: cli.ExitOK, email: "di@example.com"},
+		{name: "interactive input ends", stdin: "eve@example.com\n", code: cli.ExitFailure, wantErr: "input ended"},
+		{name: "help", args: []string{"--help"}, code: cli.ExitOK, wantOut: "Usage: onit createsuperuser"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,7 +105,7 @@ func TestCreateSuperuser(t *testing.T) {
 func TestChangePassword(t *testing.T) {
 	environ, db := opsEnv(t)
 	if code, _, errOut := runCLIInput(t, environ, strongPassword+"\n", "createsuperuser", "--noinput",
-		"--email", "root@example.com", "--name", "Root", "--password-stdin"); code != exitOK {
+		"--email", "root@example.com", "--name", "Root", "--password-stdin"); code != cli.ExitOK {
 		t.Fatalf("createsuperuser: %d %s", code, errOut)
 	}
 	tests := []struct {
@@ -117,18 +117,18 @@ func TestChangePassword(t *testing.T) {
 		password string // the stored password afterwards
 	}{
 		{name: "stdin, flag after the email", stdin: "a new passphrase here\n", args: []string{"root@example.com", "--password-stdin"},
-			code: exitOK, password: "a new passphrase here"},
+			code: cli.ExitOK, password: "a new passphrase here"},
 		{name: "interactive", stdin: "second passphrase!\nsecond passphrase!\n", args: []string{"ROOT@example.com"},
-			code: exitOK, wantErr: "Changing password for user 'ROOT@example.com'", password: "second passphrase!"},
+			code: cli.ExitOK, wantErr: "Changing password for user 'ROOT@example.com'", password: "second passphrase!"},
 		{name: "interactive mismatch three times", stdin: "a1b2c3d4e5\nz\na1b2c3d4e5\nz\na1b2c3d4e5\nz\n", args: []string{"root@example.com"},
-			code: exitFailure, wantErr: "after 3 attempts", password: "second passphrase!"},
+			code: cli.ExitFailure, wantErr: "after 3 attempts", password: "second passphrase!"},
 		{name: "validators apply", stdin: "root\n", args: []string{"--password-stdin", "root@example.com"},
-			code: exitFailure, wantErr: "too short", password: "second passphrase!"},
+			code: cli.ExitFailure, wantErr: "too short", password: "second passphrase!"},
 		{name: "skip validation", stdin: "rootroot\n", args: []string{"--password-stdin", "--skip-validation", "root@example.com"},
-			code: exitOK, password: "rootroot"},
+			code: cli.ExitOK, password: "rootroot"},
 		{name: "unknown user", stdin: "whatever pass 123\n", args: []string{"--password-stdin", "nobody@example.com"},
-			code: exitFailure, wantErr: `user "nobody@example.com" does not exist`, password: "rootroot"},
-		{name: "no email", args: nil, code: exitUsage, wantErr: "usage: onit changepassword", password: "rootroot"},
+			code: cli.ExitFailure, wantErr: `user "nobody@example.com" does not exist`, password: "rootroot"},
+		{name: "no email", args: nil, code: cli.ExitUsage, wantErr: "Usage: onit changepassword", password: "rootroot"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,7 +146,7 @@ func TestChangePassword(t *testing.T) {
 func TestChangePasswordRevokesSessions(t *testing.T) {
 	environ, db := opsEnv(t)
 	if code, _, errOut := runCLIInput(t, environ, strongPassword+"\n", "createsuperuser", "--noinput",
-		"--email", "root@example.com", "--name", "Root", "--password-stdin"); code != exitOK {
+		"--email", "root@example.com", "--name", "Root", "--password-stdin"); code != cli.ExitOK {
 		t.Fatalf("createsuperuser: %d %s", code, errOut)
 	}
 	u := storedUser(t, db, "root@example.com")
@@ -159,26 +159,10 @@ func TestChangePasswordRevokesSessions(t *testing.T) {
 		}
 	}
 	code, out, errOut := runCLIInput(t, environ, "a new passphrase here\n", "changepassword", "--password-stdin", "root@example.com")
-	if code != exitOK || !strings.Contains(out, "(2 sessions revoked)") {
+	if code != cli.ExitOK || !strings.Contains(out, "(2 sessions revoked)") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	if left, err := sessions.DeleteForUser(ctx, u.ID, ""); err != nil || len(left) != 0 {
 		t.Errorf("sessions left after changepassword: %v, %v", left, err)
-	}
-}
-
-func TestInterspersed(t *testing.T) {
-	tests := []struct {
-		in, want []string
-	}{
-		{[]string{"a@x.com", "--password-stdin"}, []string{"--password-stdin", "--", "a@x.com"}},
-		{[]string{"a@x.com", "--password-file", "f", "--skip-validation"}, []string{"--password-file", "f", "--skip-validation", "--", "a@x.com"}},
-		{[]string{"--password-file=f", "a@x.com"}, []string{"--password-file=f", "--", "a@x.com"}},
-		{[]string{"--", "-weird@x.com"}, []string{"--", "-weird@x.com"}},
-	}
-	for _, tt := range tests {
-		if got := interspersed(tt.in, "password-file"); !slices.Equal(got, tt.want) {
-			t.Errorf("interspersed(%q) = %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }

@@ -73,6 +73,9 @@ func Defaults(e Environment) Settings {
 		Log:    Log{Level: "info", Format: "json"},
 		I18n:   I18n{LanguageCode: "en"},
 		Static: Static{URL: "/static/"},
+		// Clients retry for minutes, not days; a day covers a client that
+		// comes back online after a long interruption.
+		Idempotency: Idempotency{IdempotencyTTL: 24 * time.Hour},
 	}
 	switch e {
 	case Development:

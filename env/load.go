@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -30,6 +31,39 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("setting %s: %s", e.Var, e.Msg) }
 
+// Errors is every invalid setting found in one reading, so the operator
+// fixes them all at once rather than one per start.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	if len(es) == 1 {
+		return es[0].Error()
+	}
+	lines := make([]string, 0, len(es)+1)
+	lines = append(lines, fmt.Sprintf("%d invalid settings:", len(es)))
+	for _, e := range es {
+		lines = append(lines, "  "+e.Var+": "+e.Msg)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns each error, so errors.As finds the first *Error.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// errorsOf returns nil for no errors, so callers compare with nil safely.
+func errorsOf(es Errors) error {
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
 // Load builds the effective settings for the environment named by ONIT_ENV
 // (default development), applying the .env file and then real variables.
 func Load(src Source) (Settings, error) {
@@ -48,10 +82,14 @@ func Load(src Source) (Settings, error) {
 		return Settings{}, &Error{Var: "ONIT_ENV", Msg: fmt.Sprintf("unknown environment %q (want development, test or production)", name)}
 	}
 	s := Defaults(e)
+	var errs Errors
 	if err := env.ParseWithOptions(&s, env.Options{Environment: vars}); err != nil {
-		return Settings{}, explain(err)
+		errs = append(errs, explain(err)...)
 	}
-	if err := s.validate(); err != nil {
+	// Validated even after parse errors: the fields that failed keep their
+	// defaults, and the others may have problems of their own.
+	errs = append(errs, s.validate()...)
+	if err := errorsOf(errs); err != nil {
 		return Settings{}, err
 	}
 	return s, nil
@@ -80,21 +118,27 @@ func (src Source) vars() (map[string]string, error) {
 }
 
 // explain turns the library's errors, which name Go fields, into ones that
-// name the variable.
-func explain(err error) error {
+// name the variable: every one of them, not only the first.
+func explain(err error) Errors {
+	all := []error{err}
 	var agg env.AggregateError
 	if errors.As(err, &agg) && len(agg.Errors) > 0 {
-		err = agg.Errors[0]
+		all = agg.Errors
 	}
-	var pe env.ParseError
-	if errors.As(err, &pe) {
-		msg := pe.Err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
+	out := make(Errors, 0, len(all))
+	for _, e := range all {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			msg := pe.Err.Error()
+			if i := strings.LastIndex(msg, ": "); i >= 0 {
+				msg = msg[i+2:]
+			}
+			out = append(out, &Error{Var: keyOf(pe.Name), Msg: fmt.Sprintf("not a valid %s (%s)", pe.Type, msg)})
+			continue
 		}
-		return &Error{Var: keyOf(pe.Name), Msg: fmt.Sprintf("not a valid %s (%s)", pe.Type, msg)}
+		out = append(out, &Error{Var: "environment", Msg: e.Error()})
 	}
-	return &Error{Var: "environment", Msg: err.Error()}
+	return out
 }
 
 // keyOf finds the variable of a settings field by its (unique) Go name.
@@ -107,52 +151,81 @@ func keyOf(field string) string {
 	return field
 }
 
-func (s *Settings) validate() error {
-	switch {
-	case s.Env == Production && s.Security.SecretKey == "":
-		return &Error{Var: "ONIT_SECRET_KEY", Msg: "required in production"}
-	case s.HTTP.Addr == "":
-		return &Error{Var: "ONIT_HTTP_ADDR", Msg: "must not be empty"}
-	case s.MySQL.MaxOpenConns < 1:
-		return &Error{Var: "ONIT_MYSQL_MAX_OPEN_CONNS", Msg: "must be at least 1"}
-	case s.Redis.PoolSize < 1:
-		return &Error{Var: "ONIT_REDIS_POOL_SIZE", Msg: "must be at least 1"}
-	case s.Password.MinLength < 1:
-		return &Error{Var: "ONIT_PASSWORD_MIN_LENGTH", Msg: "must be at least 1"}
-	case !(s.Password.MaxSimilarity >= 0.1 && s.Password.MaxSimilarity <= 1):
-		return &Error{Var: "ONIT_PASSWORD_MAX_SIMILARITY", Msg: "must be between 0.1 and 1"}
-	case s.Password.Iterations < 1:
-		return &Error{Var: "ONIT_PASSWORD_ITERATIONS", Msg: "must be at least 1"}
-	case s.Env == Production && s.Redis.RedisReadTimeout < time.Second:
-		return &Error{Var: "ONIT_REDIS_READ_TIMEOUT", Msg: "must be at least 1s in production"}
-	case s.Env == Production && s.Redis.RedisWriteTimeout < time.Second:
-		return &Error{Var: "ONIT_REDIS_WRITE_TIMEOUT", Msg: "must be at least 1s in production"}
-	case s.Env == Production && s.Redis.RedisDialTimeout < time.Second:
-		return &Error{Var: "ONIT_REDIS_DIAL_TIMEOUT", Msg: "must be at least 1s in production"}
+// validate returns every rule the settings break.
+func (s *Settings) validate() Errors {
+	var errs Errors
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, &Error{Var: key, Msg: fmt.Sprintf(format, a...)})
+	}
+	if s.Env == Production && s.Security.SecretKey == "" {
+		bad("ONIT_SECRET_KEY", "required in production")
+	}
+	if s.HTTP.Addr == "" {
+		bad("ONIT_HTTP_ADDR", "must not be empty")
+	}
+	if s.MySQL.MaxOpenConns < 1 {
+		bad("ONIT_MYSQL_MAX_OPEN_CONNS", "must be at least 1")
+	}
+	if s.Redis.PoolSize < 1 {
+		bad("ONIT_REDIS_POOL_SIZE", "must be at least 1")
+	}
+	if s.Password.MinLength < 1 {
+		bad("ONIT_PASSWORD_MIN_LENGTH", "must be at least 1")
+	}
+	if !(s.Password.MaxSimilarity >= 0.1 && s.Password.MaxSimilarity <= 1) {
+		bad("ONIT_PASSWORD_MAX_SIMILARITY", "must be between 0.1 and 1")
+	}
+	if s.Password.Iterations < 1 {
+		bad("ONIT_PASSWORD_ITERATIONS", "must be at least 1")
+	}
+	if s.Idempotency.IdempotencyTTL <= 0 {
+		bad("ONIT_IDEMPOTENCY_TTL", "must be positive")
+	}
+	if s.Env == Production {
+		for key, d := range map[string]time.Duration{
+			"ONIT_REDIS_READ_TIMEOUT": s.Redis.RedisReadTimeout, "ONIT_REDIS_WRITE_TIMEOUT": s.Redis.RedisWriteTimeout,
+			"ONIT_REDIS_DIAL_TIMEOUT": s.Redis.RedisDialTimeout,
+		} {
+			if d < time.Second {
+				bad(key, "must be at least 1s in production")
+			}
+		}
 	}
 	for _, v := range s.Password.Validators {
 		switch v {
 		case "similarity", "min_length", "common", "numeric":
 		default:
-			return &Error{Var: "ONIT_PASSWORD_VALIDATORS", Msg: fmt.Sprintf("unknown validator %q (want similarity, min_length, common, numeric)", v)}
+			bad("ONIT_PASSWORD_VALIDATORS", "unknown validator %q (want similarity, min_length, common, numeric)", v)
 		}
 	}
 	switch strings.ToLower(s.Log.Level) {
 	case "debug", "info", "warn", "error":
 	default:
-		return &Error{Var: "ONIT_LOG_LEVEL", Msg: fmt.Sprintf("unknown level %q (want debug, info, warn or error)", s.Log.Level)}
+		bad("ONIT_LOG_LEVEL", "unknown level %q (want debug, info, warn or error)", s.Log.Level)
 	}
 	switch s.Log.Format {
 	case "json", "text":
 	default:
-		return &Error{Var: "ONIT_LOG_FORMAT", Msg: fmt.Sprintf("unknown format %q (want json or text)", s.Log.Format)}
+		bad("ONIT_LOG_FORMAT", "unknown format %q (want json or text)", s.Log.Format)
 	}
 	for _, a := range s.Redis.Addrs {
 		if !strings.Contains(a, ":") {
-			return &Error{Var: "ONIT_REDIS_ADDRS", Msg: fmt.Sprintf("%q is not host:port", a)}
+			bad("ONIT_REDIS_ADDRS", "%q is not host:port", a)
 		}
 	}
-	return nil
+	// Map iteration above is unordered; the report is read by people.
+	sort.SliceStable(errs, func(i, j int) bool { return keyIndex(errs[i].Var) < keyIndex(errs[j].Var) })
+	return errs
+}
+
+// keyIndex is a variable's position in Settings, for a stable report order.
+func keyIndex(key string) int {
+	for i, f := range Fields(Settings{}) {
+		if f.Key == key {
+			return i
+		}
+	}
+	return len(key) << 16
 }
 
 // Field describes one setting, for `onit settings` and the README table.

@@ -23,19 +23,20 @@ const (
 // unique across all the nested structs so that a parse error can name its
 // variable (see keyOf); a test enforces it.
 type Settings struct {
-	Env      Environment `env:"ONIT_ENV" help:"development, test or production"`
-	HTTP     HTTP
-	MySQL    MySQL
-	Redis    Redis
-	Security Security
-	Sessions Sessions
-	Password Password
-	Throttle Throttle
-	Log      Log
-	I18n     I18n
-	Static   Static
-	Metrics  Metrics
-	Checks   Checks
+	Env         Environment `env:"ONIT_ENV" help:"development, test or production"`
+	HTTP        HTTP
+	MySQL       MySQL
+	Redis       Redis
+	Security    Security
+	Sessions    Sessions
+	Password    Password
+	Throttle    Throttle
+	Log         Log
+	I18n        I18n
+	Static      Static
+	Metrics     Metrics
+	Checks      Checks
+	Idempotency Idempotency
 }
 
 // HTTP configures the API server.
@@ -158,4 +159,9 @@ type Metrics struct {
 // Checks configures onit check.
 type Checks struct {
 	Silenced []string `env:"ONIT_SILENCED_CHECKS" envSeparator:"," help:"check IDs to silence (SILENCED_SYSTEM_CHECKS)"`
+}
+
+// Idempotency configures replays of keyed requests (Idempotency-Key).
+type Idempotency struct {
+	IdempotencyTTL time.Duration `env:"ONIT_IDEMPOTENCY_TTL" help:"how long a keyed request's response is kept for replay"`
 }

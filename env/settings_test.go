@@ -69,6 +69,12 @@ func TestLoad(t *testing.T) {
 		{name: "unknown validator", environ: []string{"ONIT_PASSWORD_VALIDATORS=common,shape"}, wantVar: "ONIT_PASSWORD_VALIDATORS"},
 		{name: "redis addr without port", environ: []string{"ONIT_REDIS_ADDRS=cache"}, wantVar: "ONIT_REDIS_ADDRS"},
 		{name: "short redis timeout in production", environ: []string{"ONIT_ENV=production", "ONIT_SECRET_KEY=x", "ONIT_REDIS_READ_TIMEOUT=100ms"}, wantVar: "ONIT_REDIS_READ_TIMEOUT"},
+		{name: "idempotency TTL", environ: []string{"ONIT_IDEMPOTENCY_TTL=2h"}, check: func(t *testing.T, s Settings) {
+			if s.Idempotency.IdempotencyTTL != 2*time.Hour {
+				t.Errorf("idempotency TTL = %v, want 2h", s.Idempotency.IdempotencyTTL)
+			}
+		}},
+		{name: "idempotency TTL must be positive", environ: []string{"ONIT_IDEMPOTENCY_TTL=0s"}, wantVar: "ONIT_IDEMPOTENCY_TTL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +91,64 @@ func TestLoad(t *testing.T) {
 			}
 			tt.check(t, s)
 		})
+	}
+}
+
+// Two bad variables, one that does not parse and one that breaks a rule,
+// are both in the one report, in the order of the settings table.
+func TestEveryInvalidSettingIsReported(t *testing.T) {
+	_, err := Load(Source{Environ: []string{"ONIT_LOG_LEVEL=loud", "ONIT_MYSQL_MAX_OPEN_CONNS=lots", "ONIT_CACHE_TTL=soon"}})
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("err = %v (%T), want Errors", err, err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Var)
+	}
+	want := []string{"ONIT_MYSQL_MAX_OPEN_CONNS", "ONIT_CACHE_TTL", "ONIT_LOG_LEVEL"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("reported %v, want %v", got, want)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "3 invalid settings:\n") || !strings.Contains(msg, "  ONIT_LOG_LEVEL: unknown level \"loud\"") {
+		t.Errorf("report reads:\n%s", msg)
+	}
+}
+
+func TestUnknownVariables(t *testing.T) {
+	dir := t.TempDir()
+	dotenv := filepath.Join(dir, ".env")
+	if err := os.WriteFile(dotenv, []byte("ONIT_SECRETKEY=x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := UnknownVariables(Source{DotEnv: dotenv, Environ: []string{
+		"ONIT_MYSQL_DNS=u:p@tcp(db:3306)/onit", // transposed letters
+		"ONIT_LOG_LEVL=debug",                  // a letter missing
+		"ONIT_FROBNICATE=1",                    // nothing close
+		"ONIT_HTTP_ADDR=:9000",                 // known
+		"ONIT_TEST_MYSQL_DSN=x",                // read by test helpers
+		"PATH=/usr/bin",                        // not Onit's
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Unknown{
+		{Name: "ONIT_FROBNICATE"},
+		{Name: "ONIT_LOG_LEVL", Closest: "ONIT_LOG_LEVEL"},
+		{Name: "ONIT_MYSQL_DNS", Closest: "ONIT_MYSQL_DSN"},
+		{Name: "ONIT_SECRETKEY", Closest: "ONIT_SECRET_KEY"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if s := want[2].String(); s != "ONIT_MYSQL_DNS is not a setting Onit reads; did you mean ONIT_MYSQL_DSN?" {
+		t.Errorf("warning reads %q", s)
 	}
 }
 

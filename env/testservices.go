@@ -14,8 +14,6 @@ type TestServices struct {
 	MySQLDSN  string `env:"ONIT_TEST_MYSQL_DSN"`
 	RedisAddr string `env:"ONIT_TEST_REDIS_ADDR"`
 	Require   bool   `env:"ONIT_TEST_REQUIRE_SERVICES"`
-	// BenchMySQLDSN is the server the load harness creates its database on.
-	BenchMySQLDSN string `env:"ONIT_BENCH_MYSQL_DSN"`
 }
 
 // LoadTestServices reads TestServices from the process environment.

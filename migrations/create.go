@@ -138,8 +138,9 @@ func FUNC() dataMigration {
 	return dataMigration{
 		version: VERSION,
 		name:    "FILE",
-		up: func(ctx context.Context, db *sql.DB) error {
-			return nil
+		// up returns how many rows it changed; onit migrate up prints it.
+		up: func(ctx context.Context, db *sql.DB) (int64, error) {
+			return 0, nil
 		},
 	}
 }

@@ -19,15 +19,21 @@ type dataMigration struct {
 	// up runs without a surrounding transaction: a bulk change commits in
 	// batches so it never holds locks on a whole table. It must therefore be
 	// idempotent, because a crash half way leaves the version unrecorded and
-	// the next run starts again.
-	up func(ctx context.Context, db *sql.DB) error
+	// the next run starts again. It returns how many rows it changed, which
+	// `onit migrate up` prints.
+	up func(ctx context.Context, db *sql.DB) (rows int64, err error)
 	// down is nil when the change cannot be undone; goose then only removes
 	// the version.
 	down func(ctx context.Context, db *sql.DB) error
 }
 
-func (m dataMigration) goose() *goose.Migration {
-	up := &goose.GoFunc{RunDB: m.up}
+// goose adapts m to goose, handing the rows it changed to rows.
+func (m dataMigration) goose(rows func(version, n int64)) *goose.Migration {
+	up := &goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error {
+		n, err := m.up(ctx, db)
+		rows(m.version, n)
+		return err
+	}}
 	down := &goose.GoFunc{RunDB: m.down, Mode: goose.TransactionDisabled}
 	return goose.NewGoMigration(m.version, up, down)
 }
@@ -55,23 +61,23 @@ func normaliseEmailKeys() dataMigration {
 	return dataMigration{
 		version: 10,
 		name:    "00010_normalise_email_keys.go",
-		up: func(ctx context.Context, db *sql.DB) error {
+		up: func(ctx context.Context, db *sql.DB) (int64, error) {
 			// Two accounts whose emails differ only in case would collide on
 			// users_email_key_uq half way through; refuse up front and name
 			// them by id (emails are personal data and stay out of logs).
 			dups, err := duplicateEmailKeys(ctx, db)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if len(dups) > 0 {
-				return fmt.Errorf("normalise email keys: users with the same email in different case must be merged first: ids %s", strings.Join(dups, "; "))
+				return 0, fmt.Errorf("normalise email keys: users with the same email in different case must be merged first: ids %s", strings.Join(dups, "; "))
 			}
 			var lo, hi sql.NullInt64
 			if err := db.QueryRowContext(ctx, "SELECT MIN(id), MAX(id) FROM users").Scan(&lo, &hi); err != nil {
-				return fmt.Errorf("normalise email keys: %w", err)
+				return 0, fmt.Errorf("normalise email keys: %w", err)
 			}
 			if !lo.Valid {
-				return nil
+				return 0, nil
 			}
 			// Compared as binary strings: email's case-insensitive collation
 			// would fold 'A' into 'a', and every utf8mb4 collation (the
@@ -81,12 +87,17 @@ func normaliseEmailKeys() dataMigration {
 			const q = `UPDATE users SET email_key = LOWER(TRIM(email))
 				WHERE id >= ? AND id < ?
 				AND CAST(email_key AS BINARY) <> CAST(LOWER(TRIM(email)) AS BINARY)`
+			var changed int64
 			for start := lo.Int64; start <= hi.Int64; start += emailKeyBatch {
-				if _, err := db.ExecContext(ctx, q, start, start+emailKeyBatch); err != nil {
-					return fmt.Errorf("normalise email keys: ids from %d: %w", start, err)
+				res, err := db.ExecContext(ctx, q, start, start+emailKeyBatch)
+				if err != nil {
+					return changed, fmt.Errorf("normalise email keys: ids from %d: %w", start, err)
+				}
+				if n, err := res.RowsAffected(); err == nil {
+					changed += n
 				}
 			}
-			return nil
+			return changed, nil
 		},
 	}
 }

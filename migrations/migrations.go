@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"path"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -34,6 +36,9 @@ type Runner struct {
 	db       *sql.DB
 	provider *goose.Provider
 	names    map[int64]string
+
+	mu   sync.Mutex
+	rows map[int64]int64 // rows changed by data migrations in this run
 }
 
 // Result is one migration that ran.
@@ -74,12 +79,12 @@ func NewRunner(db *sql.DB, log *slog.Logger) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := &Runner{db: db, names: map[int64]string{}, rows: map[int64]int64{}}
 	data := dataMigrations()
 	gos := make([]*goose.Migration, 0, len(data))
-	names := map[int64]string{}
 	for _, m := range data {
-		gos = append(gos, m.goose())
-		names[m.version] = m.name
+		gos = append(gos, m.goose(r.recordRows))
+		r.names[m.version] = m.name
 	}
 	p, err := goose.NewProvider(goose.DialectMySQL, db, sqlFS,
 		// Only the migrations listed here, never goose's process-global registry.
@@ -93,10 +98,62 @@ func NewRunner(db *sql.DB, log *slog.Logger) (*Runner, error) {
 	}
 	for _, s := range p.ListSources() {
 		if s.Path != "" {
-			names[s.Version] = path.Base(s.Path)
+			r.names[s.Version] = path.Base(s.Path)
 		}
 	}
-	return &Runner{db: db, provider: p, names: names}, nil
+	r.provider = p
+	return r, nil
+}
+
+func (r *Runner) recordRows(version, n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rows[version] = n
+}
+
+// rowsOf returns the rows a data migration reported, or -1 when version is
+// not a data migration (SQL files report nothing).
+func (r *Runner) rowsOf(version int64) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n, ok := r.rows[version]; ok {
+		return n
+	}
+	return -1
+}
+
+// Progress reports one migration of Up starting or ending.
+type Progress struct {
+	Version  int64
+	Name     string
+	Done     bool          // false: about to run
+	Duration time.Duration // when Done
+	// Rows is how many rows a data migration changed (when Done); -1 for
+	// SQL migrations, whose statements report nothing useful.
+	Rows int64
+	// Skipped (when Done): another migrator applied it while this one
+	// waited for the lock.
+	Skipped bool
+	Err     error // when Done: it failed
+}
+
+// String is the line `onit migrate up` prints.
+func (p Progress) String() string {
+	id := fmt.Sprintf("%05d %s", p.Version, p.Name)
+	switch {
+	case !p.Done:
+		return "applying " + id + " …"
+	case p.Err != nil:
+		return fmt.Sprintf("failed   %s after %s: %v", id, p.Duration.Round(time.Millisecond), p.Err)
+	case p.Skipped:
+		return "skipped  " + id + " (applied meanwhile by another migrator)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "applied  %s in %s", id, p.Duration.Round(time.Millisecond))
+	if p.Rows >= 0 {
+		fmt.Fprintf(&b, ", %d rows changed", p.Rows)
+	}
+	return b.String()
 }
 
 // lockTable is goose's lock table. Runner creates it itself (see
@@ -125,23 +182,83 @@ func (r *Runner) ensureLockTable(ctx context.Context) error {
 	return nil
 }
 
-// Up applies every pending migration in version order while holding the
-// migration lock, so two processes migrating at once apply each migration
-// exactly once (the second waits, then finds nothing to do). It returns the
+// Up applies every pending migration in version order under the migration
+// lock, so two processes migrating at once apply each migration exactly
+// once (the second waits, then finds nothing to do). It returns the
 // migrations that ran, also when a later one failed.
-func (r *Runner) Up(ctx context.Context) ([]Result, error) {
+func (r *Runner) Up(ctx context.Context) ([]Result, error) { return r.UpWithProgress(ctx, nil) }
+
+// UpWithProgress is Up, calling progress (when not nil) as each migration
+// starts and ends, so a long one is visibly alive.
+//
+// goose announces nothing before a migration runs, so each step reads the
+// next pending version first, reports it, and applies up to it under the
+// lock (one lock per migration: a concurrent migrator can slip in between,
+// which is reported as Skipped).
+func (r *Runner) UpWithProgress(ctx context.Context, progress func(Progress)) ([]Result, error) {
+	if progress == nil {
+		progress = func(Progress) {}
+	}
 	if err := r.ensureLockTable(ctx); err != nil {
 		return nil, err
 	}
-	res, err := r.provider.Up(ctx)
-	if err != nil {
-		var pe *goose.PartialError
-		if errors.As(err, &pe) {
-			return r.results(pe.Applied), fmt.Errorf("migrations: %w", err)
+	var out []Result
+	var skipped int64 = -1
+	for {
+		next, ok, err := r.nextPending(ctx)
+		if err != nil {
+			return out, err
 		}
-		return nil, fmt.Errorf("migrations: %w", err)
+		if !ok {
+			return out, nil
+		}
+		if next.Version == skipped {
+			return out, fmt.Errorf("migrations: %05d %s stays pending after it was applied", next.Version, next.Name)
+		}
+		progress(Progress{Version: next.Version, Name: next.Name})
+		start := time.Now()
+		res, err := r.provider.UpTo(ctx, next.Version)
+		if err != nil {
+			var pe *goose.PartialError
+			if errors.As(err, &pe) {
+				res = pe.Applied
+			}
+			for _, m := range res {
+				out = append(out, r.report(m, progress))
+			}
+			err = fmt.Errorf("migrations: %w", err)
+			progress(Progress{Version: next.Version, Name: next.Name, Done: true, Duration: time.Since(start), Rows: -1, Err: err})
+			return out, err
+		}
+		if len(res) == 0 {
+			skipped = next.Version
+			progress(Progress{Version: next.Version, Name: next.Name, Done: true, Duration: time.Since(start), Rows: -1, Skipped: true})
+			continue
+		}
+		for _, m := range res {
+			out = append(out, r.report(m, progress))
+		}
 	}
-	return r.results(res), nil
+}
+
+// nextPending is the lowest pending migration.
+func (r *Runner) nextPending(ctx context.Context) (Status, bool, error) {
+	st, err := r.Status(ctx)
+	if err != nil {
+		return Status{}, false, err
+	}
+	for _, s := range st {
+		if s.Pending {
+			return s, true, nil
+		}
+	}
+	return Status{}, false, nil
+}
+
+func (r *Runner) report(m *goose.MigrationResult, progress func(Progress)) Result {
+	res := r.result(m)
+	progress(Progress{Version: res.Version, Name: res.Name, Done: true, Duration: res.Duration, Rows: r.rowsOf(res.Version)})
+	return res
 }
 
 // ErrNothingToRollBack is returned by Down when no migration is applied.
@@ -198,14 +315,6 @@ func (r *Runner) Pending(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-func (r *Runner) results(in []*goose.MigrationResult) []Result {
-	out := make([]Result, 0, len(in))
-	for _, m := range in {
-		out = append(out, r.result(m))
-	}
-	return out
 }
 
 func (r *Runner) result(m *goose.MigrationResult) Result {

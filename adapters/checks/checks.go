@@ -19,9 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/onitapp/onit/adapters/mysql"
-	"github.com/onitapp/onit/env"
 )
 
 // Level is a finding's severity, on Django's scale.
@@ -67,8 +64,9 @@ type Finding struct {
 // Database is what the checks ask MySQL. Implementations bound each call
 // by ctx.
 type Database interface {
-	// Flavor tells MySQL, MariaDB and the embedded engine apart.
-	Flavor(ctx context.Context) (mysql.Flavor, error)
+	// Embedded reports whether the server is the embedded development
+	// engine (go-mysql-server).
+	Embedded(ctx context.Context) (bool, error)
 	// SQLMode is the session's @@SESSION.sql_mode, as Onit's pool sets it.
 	SQLMode(ctx context.Context) (string, error)
 	// MaxConnections is the server's @@GLOBAL.max_connections.
@@ -91,10 +89,80 @@ type Catalog interface {
 	Has(lang, key string) bool
 }
 
+// The environments Config.Env names.
+const (
+	EnvDevelopment = "development"
+	EnvTest        = "test"
+	EnvProduction  = "production"
+)
+
+// Config is the part of the settings the checks judge, as plain values
+// (bootstrap fills it). Messages name the ONIT_* variables because that is
+// what the operator changes.
+type Config struct {
+	Env      string // EnvDevelopment, EnvTest or EnvProduction
+	Security SecurityConfig
+	Sessions SessionsConfig
+	MySQL    MySQLConfig
+	Redis    RedisConfig
+	Password PasswordConfig
+	Log      LogConfig
+	Metrics  MetricsConfig
+}
+
+// SecurityConfig is the secret keys and Django's security settings.
+type SecurityConfig struct {
+	SecretKey             string
+	SecretKeyFallbacks    []string
+	Debug                 bool
+	AllowedHosts          []string
+	HSTSSeconds           int
+	HSTSIncludeSubdomains bool
+	HSTSPreload           bool
+	SSLRedirect           bool
+	ProxySSLHeader        string
+	ContentTypeNosniff    bool
+	ReferrerPolicy        string
+	CrossOriginOpener     string
+	FrameOptions          string
+}
+
+// SessionsConfig is the session cookie's flags.
+type SessionsConfig struct {
+	CookieSecure   bool
+	CookieHTTPOnly bool
+}
+
+// MySQLConfig is the database's address and pool budget.
+type MySQLConfig struct {
+	Host           string // the server's host name ("" when none is configured)
+	TLS            bool
+	MaxOpenConns   int
+	Instances      int // app instances sharing the server at peak
+	ServerMaxConns int // the server's connections budgeted for Onit
+}
+
+// RedisConfig is the cache's addresses and client options.
+type RedisConfig struct {
+	Addrs     []string
+	RedisTLS  bool
+	Cluster   bool
+	KeyPrefix string
+}
+
+// PasswordConfig is the enabled password validators.
+type PasswordConfig struct{ Validators []string }
+
+// LogConfig is the log format.
+type LogConfig struct{ Format string }
+
+// MetricsConfig is where /metrics is served.
+type MetricsConfig struct{ MetricsAddr, MetricsToken string }
+
 // Input is everything the checks look at. A nil probe has its error beside
 // it: ErrNotConfigured, or why it could not be reached.
 type Input struct {
-	Settings    env.Settings
+	Config      Config
 	SettingsErr error // the settings did not parse; nothing else is checked
 
 	DB    Database

@@ -6,22 +6,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/onitapp/onit/adapters/mysql"
-	"github.com/onitapp/onit/env"
 )
 
 type fakeDB struct {
-	flavor     mysql.Flavor
+	embedded   bool
 	sqlMode    string
 	maxConns   int
 	pending    int
 	pendingErr error
 }
 
-func (f fakeDB) Flavor(context.Context) (mysql.Flavor, error) { return f.flavor, nil }
-func (f fakeDB) SQLMode(context.Context) (string, error)      { return f.sqlMode, nil }
-func (f fakeDB) MaxConnections(context.Context) (int, error)  { return f.maxConns, nil }
+func (f fakeDB) Embedded(context.Context) (bool, error)      { return f.embedded, nil }
+func (f fakeDB) SQLMode(context.Context) (string, error)     { return f.sqlMode, nil }
+func (f fakeDB) MaxConnections(context.Context) (int, error) { return f.maxConns, nil }
 func (f fakeDB) PendingMigrations(context.Context) (int, error) {
 	return f.pending, f.pendingErr
 }
@@ -52,15 +49,25 @@ var complete = fakeCatalog{"en": {"a.x", "a.y"}, "es": {"a.x", "a.y"}}
 
 // goodProduction passes every check: each test case breaks one thing.
 func goodProduction() Input {
-	s := env.Defaults(env.Production)
-	s.Security.SecretKey = "q8V3r!Zp0sL2mX7#tB9wK4yN6cJ1hF5gD0aS8eR3uI7oP2lQ9v"
-	s.Security.AllowedHosts = []string{"onit.example.com"}
-	s.MySQL.DSN = "onit:pw@tcp(onit.abc.eu-west-1.rds.amazonaws.com:3306)/onit"
-	s.Redis.Addrs = []string{"onit-abc.serverless.euw1.cache.amazonaws.com:6379"}
-	s.Metrics.MetricsToken = strings.Repeat("t0k3n", 8)
+	s := Config{
+		Env: EnvProduction,
+		Security: SecurityConfig{
+			SecretKey:    "q8V3r!Zp0sL2mX7#tB9wK4yN6cJ1hF5gD0aS8eR3uI7oP2lQ9v",
+			AllowedHosts: []string{"onit.example.com"},
+			HSTSSeconds:  31536000, HSTSIncludeSubdomains: true, HSTSPreload: true,
+			ProxySSLHeader: "X-Forwarded-Proto", ContentTypeNosniff: true,
+			ReferrerPolicy: "same-origin", CrossOriginOpener: "same-origin", FrameOptions: "DENY",
+		},
+		Sessions: SessionsConfig{CookieSecure: true, CookieHTTPOnly: true},
+		MySQL:    MySQLConfig{Host: "onit.abc.eu-west-1.rds.amazonaws.com", TLS: true, MaxOpenConns: 10, Instances: 4, ServerMaxConns: 60},
+		Redis:    RedisConfig{Addrs: []string{"onit-abc.serverless.euw1.cache.amazonaws.com:6379"}, RedisTLS: true, Cluster: true, KeyPrefix: "onit:"},
+		Password: PasswordConfig{Validators: []string{"similarity", "min_length", "common", "numeric"}},
+		Log:      LogConfig{Format: "json"},
+		Metrics:  MetricsConfig{MetricsToken: strings.Repeat("t0k3n", 8)},
+	}
 	return Input{
-		Settings:  s,
-		DB:        fakeDB{flavor: mysql.FlavorMySQL, sqlMode: "STRICT_TRANS_TABLES,NO_ZERO_DATE", maxConns: 85},
+		Config:    s,
+		DB:        fakeDB{sqlMode: "STRICT_TRANS_TABLES,NO_ZERO_DATE", maxConns: 85},
 		Cache:     fakeCache{},
 		Catalog:   complete,
 		Languages: []string{"en", "es"},
@@ -91,72 +98,74 @@ func TestDeployChecks(t *testing.T) {
 		want  []string
 		inMsg string // a fragment the first finding's message must carry
 	}{
-		{"W004 HSTS off", func(in *Input) { in.Settings.Security.HSTSSeconds = 0 }, []string{"onit.W004"}, "ONIT_HSTS_SECONDS"},
-		{"W050 HSTS under a year", func(in *Input) { in.Settings.Security.HSTSSeconds = 3600 }, []string{"onit.W050"}, "3600"},
-		{"W050 passes at two years", func(in *Input) { in.Settings.Security.HSTSSeconds = 2 * oneYear }, nil, ""},
-		{"W005 no includeSubDomains", func(in *Input) { in.Settings.Security.HSTSIncludeSubdomains = false }, []string{"onit.W005"}, ""},
-		{"W021 no preload", func(in *Input) { in.Settings.Security.HSTSPreload = false }, []string{"onit.W021"}, ""},
-		{"W006 nosniff off", func(in *Input) { in.Settings.Security.ContentTypeNosniff = false }, []string{"onit.W006"}, "nosniff"},
-		{"W008 plain HTTP", func(in *Input) { in.Settings.Security.ProxySSLHeader = "" }, []string{"onit.W008"}, ""},
+		{"W004 HSTS off", func(in *Input) { in.Config.Security.HSTSSeconds = 0 }, []string{"onit.W004"}, "ONIT_HSTS_SECONDS"},
+		{"W050 HSTS under a year", func(in *Input) { in.Config.Security.HSTSSeconds = 3600 }, []string{"onit.W050"}, "3600"},
+		{"W050 passes at two years", func(in *Input) { in.Config.Security.HSTSSeconds = 2 * oneYear }, nil, ""},
+		{"W005 no includeSubDomains", func(in *Input) { in.Config.Security.HSTSIncludeSubdomains = false }, []string{"onit.W005"}, ""},
+		{"W021 no preload", func(in *Input) { in.Config.Security.HSTSPreload = false }, []string{"onit.W021"}, ""},
+		{"W006 nosniff off", func(in *Input) { in.Config.Security.ContentTypeNosniff = false }, []string{"onit.W006"}, "nosniff"},
+		{"W008 plain HTTP", func(in *Input) { in.Config.Security.ProxySSLHeader = "" }, []string{"onit.W008"}, ""},
 		{"W008 passes with a redirect", func(in *Input) {
-			in.Settings.Security.ProxySSLHeader = ""
-			in.Settings.Security.SSLRedirect = true
+			in.Config.Security.ProxySSLHeader = ""
+			in.Config.Security.SSLRedirect = true
 		}, nil, ""},
-		{"W009 short key", func(in *Input) { in.Settings.Security.SecretKey = "too-short" }, []string{"onit.W009"}, "fewer than 50"},
-		{"W009 development key", func(in *Input) { in.Settings.Security.SecretKey = env.Defaults(env.Development).Security.SecretKey }, []string{"onit.W009"}, "django-insecure-"},
-		{"W009 few distinct characters", func(in *Input) { in.Settings.Security.SecretKey = strings.Repeat("abab", 20) }, []string{"onit.W009"}, "distinct"},
+		{"W009 short key", func(in *Input) { in.Config.Security.SecretKey = "too-short" }, []string{"onit.W009"}, "fewer than 50"},
+		{"W009 development key", func(in *Input) {
+			in.Config.Security.SecretKey = "django-insecure-onit-development-key-never-use-in-production-0123456789"
+		}, []string{"onit.W009"}, "django-insecure-"},
+		{"W009 few distinct characters", func(in *Input) { in.Config.Security.SecretKey = strings.Repeat("abab", 20) }, []string{"onit.W009"}, "distinct"},
 		{"W025 weak fallback", func(in *Input) {
-			in.Settings.Security.SecretKeyFallbacks = []string{in.Settings.Security.SecretKey + "x", "old"}
+			in.Config.Security.SecretKeyFallbacks = []string{in.Config.Security.SecretKey + "x", "old"}
 		}, []string{"onit.W025"}, "entry 2"},
 		{"W025 passes with a strong fallback", func(in *Input) {
-			in.Settings.Security.SecretKeyFallbacks = []string{in.Settings.Security.SecretKey + "x"}
+			in.Config.Security.SecretKeyFallbacks = []string{in.Config.Security.SecretKey + "x"}
 		}, nil, ""},
-		{"W012 cookie not Secure", func(in *Input) { in.Settings.Sessions.CookieSecure = false }, []string{"onit.W012"}, ""},
-		{"W015 cookie not HttpOnly", func(in *Input) { in.Settings.Sessions.CookieHTTPOnly = false }, []string{"onit.W015"}, ""},
-		{"W018 debug", func(in *Input) { in.Settings.Security.Debug = true }, []string{"onit.W018"}, ""},
-		{"W019 frame options", func(in *Input) { in.Settings.Security.FrameOptions = "SAMEORIGIN" }, []string{"onit.W019"}, "SAMEORIGIN"},
-		{"W020 no hosts", func(in *Input) { in.Settings.Security.AllowedHosts = nil }, []string{"onit.W020"}, ""},
-		{"W020 any host", func(in *Input) { in.Settings.Security.AllowedHosts = []string{"onit.example.com", "*"} }, []string{"onit.W020"}, ""},
-		{"W022 no referrer policy", func(in *Input) { in.Settings.Security.ReferrerPolicy = "" }, []string{"onit.W022"}, ""},
-		{"E023 bad referrer policy", func(in *Input) { in.Settings.Security.ReferrerPolicy = "same-origin, nope" }, []string{"onit.E023"}, "nope"},
+		{"W012 cookie not Secure", func(in *Input) { in.Config.Sessions.CookieSecure = false }, []string{"onit.W012"}, ""},
+		{"W015 cookie not HttpOnly", func(in *Input) { in.Config.Sessions.CookieHTTPOnly = false }, []string{"onit.W015"}, ""},
+		{"W018 debug", func(in *Input) { in.Config.Security.Debug = true }, []string{"onit.W018"}, ""},
+		{"W019 frame options", func(in *Input) { in.Config.Security.FrameOptions = "SAMEORIGIN" }, []string{"onit.W019"}, "SAMEORIGIN"},
+		{"W020 no hosts", func(in *Input) { in.Config.Security.AllowedHosts = nil }, []string{"onit.W020"}, ""},
+		{"W020 any host", func(in *Input) { in.Config.Security.AllowedHosts = []string{"onit.example.com", "*"} }, []string{"onit.W020"}, ""},
+		{"W022 no referrer policy", func(in *Input) { in.Config.Security.ReferrerPolicy = "" }, []string{"onit.W022"}, ""},
+		{"E023 bad referrer policy", func(in *Input) { in.Config.Security.ReferrerPolicy = "same-origin, nope" }, []string{"onit.E023"}, "nope"},
 		{"E023 passes with a fallback list", func(in *Input) {
-			in.Settings.Security.ReferrerPolicy = "no-referrer, strict-origin-when-cross-origin"
+			in.Config.Security.ReferrerPolicy = "no-referrer, strict-origin-when-cross-origin"
 		}, nil, ""},
-		{"E024 bad opener policy", func(in *Input) { in.Settings.Security.CrossOriginOpener = "same-site" }, []string{"onit.E024"}, "same-site"},
-		{"E024 passes when unset", func(in *Input) { in.Settings.Security.CrossOriginOpener = "" }, nil, ""},
+		{"E024 bad opener policy", func(in *Input) { in.Config.Security.CrossOriginOpener = "same-site" }, []string{"onit.E024"}, "same-site"},
+		{"E024 passes when unset", func(in *Input) { in.Config.Security.CrossOriginOpener = "" }, nil, ""},
 		{"W051 lax sql_mode", func(in *Input) {
-			in.DB = fakeDB{flavor: mysql.FlavorMySQL, sqlMode: "NO_ENGINE_SUBSTITUTION", maxConns: 85}
+			in.DB = fakeDB{sqlMode: "NO_ENGINE_SUBSTITUTION", maxConns: 85}
 		}, []string{"onit.W051"}, "NO_ENGINE_SUBSTITUTION"},
 		{"W051 passes with STRICT_ALL_TABLES", func(in *Input) {
-			in.DB = fakeDB{flavor: mysql.FlavorMariaDB, sqlMode: "strict_all_tables", maxConns: 85}
+			in.DB = fakeDB{sqlMode: "strict_all_tables", maxConns: 85}
 		}, nil, ""},
-		{"W052 MySQL without TLS", func(in *Input) { in.Settings.MySQL.TLS = false }, []string{"onit.W052"}, ""},
-		{"W053 Redis without TLS", func(in *Input) { in.Settings.Redis.RedisTLS = false }, []string{"onit.W053"}, ""},
-		{"W054 Redis not clustered", func(in *Input) { in.Settings.Redis.Cluster = false }, []string{"onit.W054"}, ""},
-		{"E055 pool budget exceeded", func(in *Input) { in.Settings.MySQL.MaxOpenConns = 20 }, []string{"onit.E055"}, "= 80"},
-		{"E055 passes exactly at the budget", func(in *Input) { in.Settings.MySQL.MaxOpenConns = 15 }, nil, ""},
+		{"W052 MySQL without TLS", func(in *Input) { in.Config.MySQL.TLS = false }, []string{"onit.W052"}, ""},
+		{"W053 Redis without TLS", func(in *Input) { in.Config.Redis.RedisTLS = false }, []string{"onit.W053"}, ""},
+		{"W054 Redis not clustered", func(in *Input) { in.Config.Redis.Cluster = false }, []string{"onit.W054"}, ""},
+		{"E055 pool budget exceeded", func(in *Input) { in.Config.MySQL.MaxOpenConns = 20 }, []string{"onit.E055"}, "= 80"},
+		{"E055 passes exactly at the budget", func(in *Input) { in.Config.MySQL.MaxOpenConns = 15 }, nil, ""},
 		{"W056 server allows less than the budget", func(in *Input) {
-			in.DB = fakeDB{flavor: mysql.FlavorMySQL, sqlMode: "STRICT_TRANS_TABLES", maxConns: 40}
+			in.DB = fakeDB{sqlMode: "STRICT_TRANS_TABLES", maxConns: 40}
 		}, []string{"onit.W056"}, "40"},
 		{"W057 keys without TTL", func(in *Input) { in.Cache = fakeCache{noTTL: []string{"onit:x", "onit:y"}} }, []string{"onit.W057"}, "2 of 120"},
-		{"W058 validators off", func(in *Input) { in.Settings.Password.Validators = []string{"min_length"} }, []string{"onit.W058"}, "similarity, common, numeric"},
-		{"W059 text logs", func(in *Input) { in.Settings.Log.Format = "text" }, []string{"onit.W059"}, ""},
+		{"W058 validators off", func(in *Input) { in.Config.Password.Validators = []string{"min_length"} }, []string{"onit.W058"}, "similarity, common, numeric"},
+		{"W059 text logs", func(in *Input) { in.Config.Log.Format = "text" }, []string{"onit.W059"}, ""},
 		{"E060 embedded engine", func(in *Input) {
-			in.DB = fakeDB{flavor: mysql.FlavorEmbedded, sqlMode: "STRICT_TRANS_TABLES", maxConns: 1000}
+			in.DB = fakeDB{embedded: true, sqlMode: "STRICT_TRANS_TABLES", maxConns: 1000}
 		}, []string{"onit.E060"}, "embedded"},
 		{"E060 and E041 without MySQL", func(in *Input) { in.DB, in.DBErr = nil, ErrNotConfigured }, []string{"onit.E041", "onit.E060"}, ""},
-		{"W061 MySQL on loopback", func(in *Input) { in.Settings.MySQL.DSN = "u:p@tcp(127.0.0.1:3306)/onit" }, []string{"onit.W061"}, "MySQL at 127.0.0.1"},
-		{"W061 Redis on loopback", func(in *Input) { in.Settings.Redis.Addrs = []string{"localhost:6379"} }, []string{"onit.W061"}, "Redis at localhost:6379"},
+		{"W061 MySQL on loopback", func(in *Input) { in.Config.MySQL.Host = "127.0.0.1" }, []string{"onit.W061"}, "MySQL at 127.0.0.1"},
+		{"W061 Redis on loopback", func(in *Input) { in.Config.Redis.Addrs = []string{"localhost:6379"} }, []string{"onit.W061"}, "Redis at localhost:6379"},
 		{"W061 passes outside production", func(in *Input) {
-			in.Settings.Env = env.Test
-			in.Settings.MySQL.DSN = "u:p@tcp(127.0.0.1:3306)/onit"
+			in.Config.Env = EnvTest
+			in.Config.MySQL.Host = "127.0.0.1"
 		}, nil, ""},
-		{"W062 metrics nowhere", func(in *Input) { in.Settings.Metrics.MetricsToken = "" }, []string{"onit.W062"}, ""},
+		{"W062 metrics nowhere", func(in *Input) { in.Config.Metrics.MetricsToken = "" }, []string{"onit.W062"}, ""},
 		{"W062 passes with a separate address", func(in *Input) {
-			in.Settings.Metrics.MetricsToken = ""
-			in.Settings.Metrics.MetricsAddr = ":9090"
+			in.Config.Metrics.MetricsToken = ""
+			in.Config.Metrics.MetricsAddr = ":9090"
 		}, nil, ""},
-		{"W063 short metrics token", func(in *Input) { in.Settings.Metrics.MetricsToken = "abc" }, []string{"onit.W063"}, "3 characters"},
+		{"W063 short metrics token", func(in *Input) { in.Config.Metrics.MetricsToken = "abc" }, []string{"onit.W063"}, "3 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,25 +200,25 @@ func TestSystemChecks(t *testing.T) {
 	}{
 		{"clean", func(*Input) {}, nil},
 		{"E040 settings error stops everything", func(in *Input) {
-			in.SettingsErr = &env.Error{Var: "ONIT_HTTP_ADDR", Msg: "must not be empty"}
+			in.SettingsErr = errors.New("setting ONIT_HTTP_ADDR: must not be empty")
 			in.DB, in.DBErr = nil, down
 		}, []string{"onit.E040"}},
 		{"E041 MySQL down", func(in *Input) { in.DB, in.DBErr = nil, down }, []string{"onit.E041"}},
 		{"E041 MySQL not configured in production", func(in *Input) { in.DB, in.DBErr = nil, ErrNotConfigured }, []string{"onit.E041"}},
 		{"E041 passes when development has no MySQL (embedded engine)", func(in *Input) {
-			in.Settings.Env = env.Development
+			in.Config.Env = EnvDevelopment
 			in.DB, in.DBErr = nil, ErrNotConfigured
 		}, nil},
 		{"E042 Redis down", func(in *Input) { in.Cache, in.CacheErr = nil, down }, []string{"onit.E042"}},
 		{"E042 passes when development has no Redis", func(in *Input) {
-			in.Settings.Env = env.Development
+			in.Config.Env = EnvDevelopment
 			in.Cache, in.CacheErr = nil, ErrNotConfigured
 		}, nil},
 		{"W043 pending migrations", func(in *Input) {
-			in.DB = fakeDB{flavor: mysql.FlavorMySQL, pending: 2}
+			in.DB = fakeDB{pending: 2}
 		}, []string{"onit.W043"}},
 		{"W043 unreadable migration state", func(in *Input) {
-			in.DB = fakeDB{flavor: mysql.FlavorMySQL, pendingErr: errors.New("lock held")}
+			in.DB = fakeDB{pendingErr: errors.New("lock held")}
 		}, []string{"onit.W043"}},
 		{"W044 missing translation", func(in *Input) {
 			in.Catalog = fakeCatalog{"en": {"a.x", "a.y"}, "es": {"a.x"}}
@@ -237,7 +246,18 @@ func TestSystemChecks(t *testing.T) {
 
 func TestDevelopmentDefaultsWithoutDeploy(t *testing.T) {
 	in := goodProduction()
-	in.Settings = env.Defaults(env.Development)
+	// What env.Defaults(env.Development) gives (bootstrap's mapping is
+	// tested there).
+	in.Config = Config{
+		Env: EnvDevelopment,
+		Security: SecurityConfig{SecretKey: "django-insecure-onit-development-key-never-use-in-production-0123456789", Debug: true,
+			ContentTypeNosniff: true, ReferrerPolicy: "same-origin", CrossOriginOpener: "same-origin", FrameOptions: "DENY"},
+		Sessions: SessionsConfig{CookieHTTPOnly: true},
+		MySQL:    MySQLConfig{MaxOpenConns: 10, Instances: 4, ServerMaxConns: 60},
+		Redis:    RedisConfig{KeyPrefix: "onit:"},
+		Password: PasswordConfig{Validators: []string{"similarity", "min_length", "common", "numeric"}},
+		Log:      LogConfig{Format: "text"},
+	}
 	if got := Run(context.Background(), in, false); len(got) > 0 {
 		t.Errorf("`onit check` on development defaults: %+v", got)
 	}

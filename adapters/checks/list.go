@@ -10,11 +10,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	gomysql "github.com/go-sql-driver/mysql"
-
-	"github.com/onitapp/onit/adapters/mysql"
-	"github.com/onitapp/onit/env"
 )
 
 // probeTimeout bounds each question to a server: a check run must finish
@@ -87,7 +82,7 @@ func one(id, msg, hint string) []Finding { return []Finding{newFinding(id, msg, 
 // missing server in development, so that is not a system-check error
 // there (the deploy checklist's E060 still says so).
 func unconfiguredInDevelopment(in Input, err error) bool {
-	return errors.Is(err, ErrNotConfigured) && in.Settings.Env == env.Development
+	return errors.Is(err, ErrNotConfigured) && in.Config.Env == EnvDevelopment
 }
 
 func checkMySQLReachable(_ context.Context, in Input) []Finding {
@@ -182,7 +177,7 @@ func abbreviate(items []string, n int) string {
 }
 
 func checkHSTS(_ context.Context, in Input) []Finding {
-	sec := in.Settings.Security
+	sec := in.Config.Security
 	if sec.HSTSSeconds <= 0 {
 		return one("onit.W004", "ONIT_HSTS_SECONDS is 0, so browsers are not told to use HTTPS only (Strict-Transport-Security).",
 			"Set ONIT_HSTS_SECONDS (31536000 for a year) once the whole site, subdomains included, is served over HTTPS: browsers will refuse plain HTTP for that long.")
@@ -204,7 +199,7 @@ func checkHSTS(_ context.Context, in Input) []Finding {
 }
 
 func checkNosniff(_ context.Context, in Input) []Finding {
-	if in.Settings.Security.ContentTypeNosniff {
+	if in.Config.Security.ContentTypeNosniff {
 		return nil
 	}
 	return one("onit.W006", "ONIT_CONTENT_TYPE_NOSNIFF is off, so responses lack X-Content-Type-Options: nosniff and browsers may guess content types.",
@@ -212,7 +207,7 @@ func checkNosniff(_ context.Context, in Input) []Finding {
 }
 
 func checkHTTPS(_ context.Context, in Input) []Finding {
-	sec := in.Settings.Security
+	sec := in.Config.Security
 	if sec.SSLRedirect || sec.ProxySSLHeader != "" {
 		return nil
 	}
@@ -241,10 +236,10 @@ const secretHint = "Generate one with `openssl rand -base64 48` and keep it secr
 
 func checkSecretKeys(_ context.Context, in Input) []Finding {
 	var out []Finding
-	if why := weakSecret(in.Settings.Security.SecretKey); why != "" {
+	if why := weakSecret(in.Config.Security.SecretKey); why != "" {
 		out = append(out, newFinding("onit.W009", "ONIT_SECRET_KEY "+why+", so the tokens it signs can be forged.", secretHint))
 	}
-	for i, k := range in.Settings.Security.SecretKeyFallbacks {
+	for i, k := range in.Config.Security.SecretKeyFallbacks {
 		if why := weakSecret(k); why != "" {
 			out = append(out, newFinding("onit.W025", fmt.Sprintf("ONIT_SECRET_KEY_FALLBACKS entry %d %s.", i+1, why), secretHint))
 		}
@@ -254,7 +249,7 @@ func checkSecretKeys(_ context.Context, in Input) []Finding {
 
 func checkSessionCookie(_ context.Context, in Input) []Finding {
 	var out []Finding
-	s := in.Settings.Sessions
+	s := in.Config.Sessions
 	if !s.CookieSecure {
 		out = append(out, newFinding("onit.W012", "ONIT_SESSION_COOKIE_SECURE is off, so the session cookie is sent over plain HTTP too, where it can be sniffed.",
 			"Set ONIT_SESSION_COOKIE_SECURE=true."))
@@ -267,7 +262,7 @@ func checkSessionCookie(_ context.Context, in Input) []Finding {
 }
 
 func checkDebug(_ context.Context, in Input) []Finding {
-	if !in.Settings.Security.Debug {
+	if !in.Config.Security.Debug {
 		return nil
 	}
 	return one("onit.W018", "ONIT_DEBUG is on: internal error details reach clients (production never shows them, whatever this says).",
@@ -275,15 +270,15 @@ func checkDebug(_ context.Context, in Input) []Finding {
 }
 
 func checkFrameOptions(_ context.Context, in Input) []Finding {
-	if in.Settings.Security.FrameOptions == "DENY" {
+	if in.Config.Security.FrameOptions == "DENY" {
 		return nil
 	}
-	return one("onit.W019", fmt.Sprintf("ONIT_X_FRAME_OPTIONS is %q, not DENY, so pages can be framed (clickjacking).", in.Settings.Security.FrameOptions),
+	return one("onit.W019", fmt.Sprintf("ONIT_X_FRAME_OPTIONS is %q, not DENY, so pages can be framed (clickjacking).", in.Config.Security.FrameOptions),
 		"Set ONIT_X_FRAME_OPTIONS=DENY unless a page must be framed by this site.")
 }
 
 func checkAllowedHosts(_ context.Context, in Input) []Finding {
-	hosts := in.Settings.Security.AllowedHosts
+	hosts := in.Config.Security.AllowedHosts
 	if len(hosts) > 0 && !slices.Contains(hosts, "*") {
 		return nil
 	}
@@ -292,7 +287,7 @@ func checkAllowedHosts(_ context.Context, in Input) []Finding {
 }
 
 func checkReferrerPolicy(_ context.Context, in Input) []Finding {
-	p := in.Settings.Security.ReferrerPolicy
+	p := in.Config.Security.ReferrerPolicy
 	if strings.TrimSpace(p) == "" {
 		return one("onit.W022", "ONIT_REFERRER_POLICY is empty, so browsers send full URLs to other sites.",
 			"Set ONIT_REFERRER_POLICY=same-origin.")
@@ -308,7 +303,7 @@ func checkReferrerPolicy(_ context.Context, in Input) []Finding {
 }
 
 func checkOpenerPolicy(_ context.Context, in Input) []Finding {
-	p := in.Settings.Security.CrossOriginOpener
+	p := in.Config.Security.CrossOriginOpener
 	if p == "" || slices.Contains(openerPolicies, p) {
 		return nil
 	}
@@ -337,11 +332,11 @@ func checkSQLMode(ctx context.Context, in Input) []Finding {
 
 func checkTLS(_ context.Context, in Input) []Finding {
 	var out []Finding
-	if !in.Settings.MySQL.TLS {
+	if !in.Config.MySQL.TLS {
 		out = append(out, newFinding("onit.W052", "ONIT_MYSQL_TLS is off, so queries, results and the password travel in clear text.",
 			"Set ONIT_MYSQL_TLS=true and ONIT_MYSQL_TLS_CA_FILE to RDS's global-bundle.pem."))
 	}
-	if !in.Settings.Redis.RedisTLS {
+	if !in.Config.Redis.RedisTLS {
 		out = append(out, newFinding("onit.W053", "ONIT_REDIS_TLS is off, so sessions travel in clear text (and ElastiCache Serverless refuses the connection).",
 			"Set ONIT_REDIS_TLS=true."))
 	}
@@ -349,7 +344,7 @@ func checkTLS(_ context.Context, in Input) []Finding {
 }
 
 func checkRedisCluster(_ context.Context, in Input) []Finding {
-	if in.Settings.Redis.Cluster {
+	if in.Config.Redis.Cluster {
 		return nil
 	}
 	return one("onit.W054", "ONIT_REDIS_CLUSTER is off. ElastiCache Serverless is a cluster behind one endpoint: a plain client gets MOVED errors under load.",
@@ -357,7 +352,7 @@ func checkRedisCluster(_ context.Context, in Input) []Finding {
 }
 
 func checkConnectionBudget(ctx context.Context, in Input) []Finding {
-	m := in.Settings.MySQL
+	m := in.Config.MySQL
 	var out []Finding
 	if need := m.MaxOpenConns * m.Instances; need > m.ServerMaxConns {
 		out = append(out, newFinding("onit.E055",
@@ -383,7 +378,7 @@ func checkRedisTTLs(ctx context.Context, in Input) []Finding {
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	pattern := globEscape(in.Settings.Redis.KeyPrefix) + "*"
+	pattern := globEscape(in.Config.Redis.KeyPrefix) + "*"
 	sampled, noTTL, err := in.Cache.KeysWithoutTTL(ctx, pattern, ttlSample)
 	if err != nil {
 		return one("onit.W057", fmt.Sprintf("Redis keys could not be sampled: %v", err), "")
@@ -391,7 +386,7 @@ func checkRedisTTLs(ctx context.Context, in Input) []Finding {
 	if len(noTTL) == 0 {
 		return nil
 	}
-	return one("onit.W057", fmt.Sprintf("%d of %d sampled keys under %q never expire: %s.", len(noTTL), sampled, in.Settings.Redis.KeyPrefix, abbreviate(noTTL, 5)),
+	return one("onit.W057", fmt.Sprintf("%d of %d sampled keys under %q never expire: %s.", len(noTTL), sampled, in.Config.Redis.KeyPrefix, abbreviate(noTTL, 5)),
 		"Every key Onit writes must have a TTL (ElastiCache has 1 GB). Find the code path that writes them; EXPIRE or delete the keys.")
 }
 
@@ -410,7 +405,7 @@ func globEscape(s string) string {
 func checkValidators(_ context.Context, in Input) []Finding {
 	var missing []string
 	for _, v := range validators {
-		if !slices.Contains(in.Settings.Password.Validators, v) {
+		if !slices.Contains(in.Config.Password.Validators, v) {
 			missing = append(missing, v)
 		}
 	}
@@ -422,10 +417,10 @@ func checkValidators(_ context.Context, in Input) []Finding {
 }
 
 func checkLogFormat(_ context.Context, in Input) []Finding {
-	if in.Settings.Log.Format == "json" {
+	if in.Config.Log.Format == "json" {
 		return nil
 	}
-	return one("onit.W059", fmt.Sprintf("ONIT_LOG_FORMAT is %q: log shippers (CloudWatch Logs Insights) cannot query fields.", in.Settings.Log.Format),
+	return one("onit.W059", fmt.Sprintf("ONIT_LOG_FORMAT is %q: log shippers (CloudWatch Logs Insights) cannot query fields.", in.Config.Log.Format),
 		"Set ONIT_LOG_FORMAT=json.")
 }
 
@@ -439,7 +434,7 @@ func checkEmbedded(ctx context.Context, in Input) []Finding {
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	if f, err := in.DB.Flavor(ctx); err == nil && f == mysql.FlavorEmbedded {
+	if embedded, err := in.DB.Embedded(ctx); err == nil && embedded {
 		return one("onit.E060", "ONIT_MYSQL_DSN points at the embedded development engine (go-mysql-server): data lives in memory, without InnoDB row locks.",
 			"Point ONIT_MYSQL_DSN at MySQL 8 (RDS) or MariaDB.")
 	}
@@ -447,14 +442,14 @@ func checkEmbedded(ctx context.Context, in Input) []Finding {
 }
 
 func checkLoopback(_ context.Context, in Input) []Finding {
-	if in.Settings.Env != env.Production {
+	if in.Config.Env != EnvProduction {
 		return nil
 	}
 	var where []string
-	if host := mysqlHost(in.Settings.MySQL); isLoopback(host) {
+	if host := in.Config.MySQL.Host; isLoopback(host) {
 		where = append(where, "MySQL at "+host)
 	}
-	for _, a := range in.Settings.Redis.Addrs {
+	for _, a := range in.Config.Redis.Addrs {
 		if h, _, err := net.SplitHostPort(a); err == nil && isLoopback(h) {
 			where = append(where, "Redis at "+a)
 		}
@@ -466,25 +461,6 @@ func checkLoopback(_ context.Context, in Input) []Finding {
 		"Use the RDS and ElastiCache endpoints (silence this check if a local proxy is intended).")
 }
 
-// mysqlHost is the configured server's host name, from the DSN or
-// ONIT_MYSQL_HOST.
-func mysqlHost(m env.MySQL) string {
-	if m.DSN == "" {
-		return m.Host
-	}
-	cfg, err := gomysql.ParseDSN(m.DSN)
-	if err != nil {
-		return ""
-	}
-	if cfg.Net == "unix" {
-		return "localhost"
-	}
-	if h, _, err := net.SplitHostPort(cfg.Addr); err == nil {
-		return h
-	}
-	return cfg.Addr
-}
-
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
@@ -494,12 +470,12 @@ func isLoopback(host string) bool {
 }
 
 func checkMetrics(_ context.Context, in Input) []Finding {
-	m := in.Settings.Metrics
+	m := in.Config.Metrics
 	if m.MetricsToken != "" && len(m.MetricsToken) < minMetricsToken {
 		return one("onit.W063", fmt.Sprintf("ONIT_METRICS_TOKEN has %d characters; it guards /metrics on the public API port.", len(m.MetricsToken)),
 			"Use at least 32 random characters: `openssl rand -hex 32`.")
 	}
-	if m.MetricsAddr == "" && m.MetricsToken == "" && in.Settings.Env != env.Development {
+	if m.MetricsAddr == "" && m.MetricsToken == "" && in.Config.Env != EnvDevelopment {
 		return one("onit.W062", "/metrics is not served: neither ONIT_METRICS_ADDR nor ONIT_METRICS_TOKEN is set.",
 			"Set ONIT_METRICS_ADDR to a port the load balancer does not route (e.g. :9090), or ONIT_METRICS_TOKEN to scrape through the API port.")
 	}

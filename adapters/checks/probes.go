@@ -3,52 +3,10 @@ package checks
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/uptrace/bun"
-
-	"github.com/onitapp/onit/adapters/mysql"
-	"github.com/onitapp/onit/migrations"
 )
-
-// MySQLProbe answers Database over a pool opened by adapters/mysql.Open.
-type MySQLProbe struct {
-	DB  *bun.DB
-	Log *slog.Logger // for the migration runner; nil: slog.Default
-}
-
-var _ Database = MySQLProbe{}
-
-// Flavor implements Database.
-func (p MySQLProbe) Flavor(ctx context.Context) (mysql.Flavor, error) {
-	return mysql.DetectFlavor(ctx, p.DB)
-}
-
-// SQLMode implements Database. It asks a pooled connection, so it sees
-// the mode Onit's connections really run with.
-func (p MySQLProbe) SQLMode(ctx context.Context) (string, error) {
-	var mode string
-	err := p.DB.QueryRowContext(ctx, "SELECT @@SESSION.sql_mode").Scan(&mode)
-	return mode, mysql.MapError(err)
-}
-
-// MaxConnections implements Database.
-func (p MySQLProbe) MaxConnections(ctx context.Context) (int, error) {
-	var n int
-	err := p.DB.QueryRowContext(ctx, "SELECT @@GLOBAL.max_connections").Scan(&n)
-	return n, mysql.MapError(err)
-}
-
-// PendingMigrations implements Database.
-func (p MySQLProbe) PendingMigrations(ctx context.Context) (int, error) {
-	r, err := migrations.NewRunner(p.DB.DB, p.Log)
-	if err != nil {
-		return 0, err
-	}
-	return r.Pending(ctx)
-}
 
 // RedisProbe answers Cache over Onit's Redis client.
 type RedisProbe struct {

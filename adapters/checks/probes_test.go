@@ -4,55 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/onitapp/onit/adapters/mysql"
-	"github.com/onitapp/onit/adapters/mysql/mysqltest"
 	"github.com/onitapp/onit/adapters/redisstore/redistest"
 )
-
-func TestMySQLProbe(t *testing.T) {
-	db := mysqltest.New(t)
-	p := MySQLProbe{DB: db}
-	ctx := context.Background()
-	f, err := p.Flavor(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := p.PendingMigrations(ctx); err != nil || n != 0 {
-		t.Errorf("PendingMigrations = %d, %v on a migrated database", n, err)
-	}
-	if f == mysql.FlavorEmbedded {
-		t.Skip("the embedded engine has no real sql_mode or max_connections; run with ONIT_TEST_MYSQL_DSN")
-	}
-	mode, err := p.SQLMode(ctx)
-	if err != nil || !strings.Contains(mode, "STRICT_TRANS_TABLES") {
-		t.Errorf("SQLMode = %q, %v: Onit's pool sets a strict mode", mode, err)
-	}
-	if n, err := p.MaxConnections(ctx); err != nil || n < 1 {
-		t.Errorf("MaxConnections = %d, %v", n, err)
-	}
-	// The real probe passes the checks that use it.
-	in := goodProduction()
-	in.DB = p
-	if got := Run(ctx, in, true); len(got) > 0 {
-		t.Errorf("findings against the test server: %+v", got)
-	}
-}
-
-func TestMySQLProbePending(t *testing.T) {
-	db, err := mysql.Open(context.Background(), mysqltest.Settings(mysqltest.DSN(t)), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	n, err := MySQLProbe{DB: db}.PendingMigrations(context.Background())
-	if err != nil || n < 1 {
-		t.Errorf("PendingMigrations on an empty database = %d, %v; want ≥ 1", n, err)
-	}
-}
 
 func TestRedisProbe(t *testing.T) {
 	c, keys := redistest.New(t)

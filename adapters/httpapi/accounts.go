@@ -15,27 +15,34 @@ import (
 	appaccounts "github.com/onitapp/onit/app/accounts"
 	"github.com/onitapp/onit/domain"
 	"github.com/onitapp/onit/domain/accounts"
-	"github.com/onitapp/onit/env"
 )
+
+// SessionCookie is how the session cookie is sent.
+type SessionCookie struct {
+	CookieName     string
+	CookieSecure   bool
+	CookieHTTPOnly bool
+}
 
 // AccountsAPI serves registration, login sessions, the caller's profile and
 // password, and provides the authentication middleware of every module.
 type AccountsAPI struct {
 	svc      *appaccounts.Service
-	sessions env.Sessions
+	sessions SessionCookie
 	cat      *i18n.Catalog
 	cop      *http.CrossOriginProtection
 	log      *slog.Logger
 }
 
-// NewAccountsAPI builds the accounts handlers. Trusted origins that do not
-// parse are logged and skipped; the check then stays strict for them.
-func NewAccountsAPI(svc *appaccounts.Service, sessions env.Sessions, security env.Security, log *slog.Logger, cat *i18n.Catalog) *AccountsAPI {
+// NewAccountsAPI builds the accounts handlers. trustedOrigins may send
+// cookie-authenticated unsafe requests from other origins; entries that do
+// not parse are logged and skipped, and the check stays strict for them.
+func NewAccountsAPI(svc *appaccounts.Service, sessions SessionCookie, trustedOrigins []string, log *slog.Logger, cat *i18n.Catalog) *AccountsAPI {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cop := http.NewCrossOriginProtection()
-	for _, o := range security.TrustedOrigins {
+	for _, o := range trustedOrigins {
 		if err := cop.AddTrustedOrigin(strings.TrimSpace(o)); err != nil {
 			log.Warn("ignoring invalid ONIT_CSRF_TRUSTED_ORIGINS entry", "origin", o, "err", err)
 		}

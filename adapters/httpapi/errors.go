@@ -112,7 +112,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	cl := classify(err)
 	req := c.Request()
-	if cl.status >= 500 {
+	// Internal errors are the ones with a cause worth a line of its own;
+	// the access line already says a request got 503 (an unavailable
+	// server, a draining instance), and probes say it at debug.
+	if cl.status >= 500 && cl.status != http.StatusServiceUnavailable {
 		s.log.ErrorContext(req.Context(), "request failed",
 			"request_id", requestID(c), "method", req.Method, "path", req.URL.Path,
 			"route", c.Path(), "status", cl.status, "err", err)

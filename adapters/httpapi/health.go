@@ -50,6 +50,7 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	wg.Wait()
 	if len(failed) > 0 {
+		s.log.WarnContext(c.Request().Context(), "not ready", "unavailable", strings.Join(failed, ", "))
 		e := domain.E(domain.KindUnavailable, "error.not_ready").With(map[string]any{"services": strings.Join(failed, ", ")})
 		return e.Wrap(fmt.Errorf("not ready: %s", strings.Join(failed, ", ")))
 	}

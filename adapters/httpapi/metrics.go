@@ -15,7 +15,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/onitapp/onit/domain"
-	"github.com/onitapp/onit/env"
 )
 
 // RequestObserver receives every answered request; the metrics adapter
@@ -109,7 +108,7 @@ func (s *Server) routeLabel(c echo.Context) string {
 // metricsEndpoint is GET /metrics on the API port.
 func (s *Server) metricsEndpoint(c echo.Context) error {
 	m := s.metrics.cfg
-	if m.Handler == nil || m.Addr != "" || (m.Token == "" && s.cfg.Env != env.Development) {
+	if m.Handler == nil || m.Addr != "" || (m.Token == "" && !s.cfg.Development) {
 		return echo.ErrNotFound
 	}
 	if m.Token != "" && !bearerMatches(c.Request(), m.Token) {

@@ -14,7 +14,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/onitapp/onit/adapters/i18n"
-	"github.com/onitapp/onit/env"
 )
 
 // recordingObserver keeps every observation.
@@ -42,15 +41,15 @@ var scrapeHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request
 	_, _ = io.WriteString(w, "up 1\n")
 })
 
-func newMetricsServer(t *testing.T, e env.Environment, m MetricsConfig) *Server {
+func newMetricsServer(t *testing.T, development bool, m MetricsConfig) *Server {
 	t.Helper()
 	cat, err := i18n.Load("en")
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpCfg := env.Defaults(env.Test).HTTP
+	httpCfg := testHTTP()
 	httpCfg.Addr = "127.0.0.1:0"
-	s, err := New(Config{Env: e, HTTP: httpCfg}, slog.New(slog.NewTextHandler(io.Discard, nil)), cat, nil, func(api *echo.Group) {
+	s, err := New(Config{Development: development, HTTP: httpCfg}, slog.New(slog.NewTextHandler(io.Discard, nil)), cat, nil, func(api *echo.Group) {
 		api.GET("/things/:id", func(c echo.Context) error { return c.String(http.StatusOK, c.Param("id")) })
 		api.POST("/sample", func(c echo.Context) error {
 			var in sample
@@ -66,7 +65,7 @@ func newMetricsServer(t *testing.T, e env.Environment, m MetricsConfig) *Server 
 
 func TestRequestMetricsUseRouteTemplates(t *testing.T) {
 	obs := &recordingObserver{}
-	s := newMetricsServer(t, env.Test, MetricsConfig{Observer: obs})
+	s := newMetricsServer(t, false, MetricsConfig{Observer: obs})
 	do(t, s.Handler(), "GET", "/api/v1/things/42", "")
 	do(t, s.Handler(), "GET", "/api/v1/things/43", "")
 	do(t, s.Handler(), "GET", "/api/v1/no/such/thing/7", "")
@@ -93,25 +92,25 @@ func TestRequestMetricsUseRouteTemplates(t *testing.T) {
 func TestMetricsEndpointAccess(t *testing.T) {
 	tests := []struct {
 		name   string
-		env    env.Environment
+		dev    bool
 		cfg    MetricsConfig
 		auth   string
 		status int
 	}{
-		{name: "development without token is open", env: env.Development, cfg: MetricsConfig{Handler: scrapeHandler}, status: 200},
-		{name: "production without token is not exposed", env: env.Production, cfg: MetricsConfig{Handler: scrapeHandler}, status: 404},
-		{name: "test without token is not exposed", env: env.Test, cfg: MetricsConfig{Handler: scrapeHandler}, status: 404},
-		{name: "token required", env: env.Production, cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, status: 401},
-		{name: "wrong token", env: env.Production, cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, auth: "Bearer s3cret-tokem", status: 401},
-		{name: "token as another scheme", env: env.Production, cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, auth: "Basic s3cret-token", status: 401},
-		{name: "right token", env: env.Production, cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, auth: "Bearer s3cret-token", status: 200},
-		{name: "token required in development too", env: env.Development, cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, status: 401},
-		{name: "separate listener configured: not on the API port", env: env.Development, cfg: MetricsConfig{Handler: scrapeHandler, Addr: "127.0.0.1:0"}, status: 404},
-		{name: "no metrics at all", env: env.Development, cfg: MetricsConfig{}, status: 404},
+		{name: "development without token is open", dev: true, cfg: MetricsConfig{Handler: scrapeHandler}, status: 200},
+		{name: "production without token is not exposed", cfg: MetricsConfig{Handler: scrapeHandler}, status: 404},
+		{name: "test without token is not exposed", cfg: MetricsConfig{Handler: scrapeHandler}, status: 404},
+		{name: "token required", cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, status: 401},
+		{name: "wrong token", cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, auth: "Bearer s3cret-tokem", status: 401},
+		{name: "token as another scheme", cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, auth: "Basic s3cret-token", status: 401},
+		{name: "right token", cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, auth: "Bearer s3cret-token", status: 200},
+		{name: "token required in development too", dev: true, cfg: MetricsConfig{Handler: scrapeHandler, Token: "s3cret-token"}, status: 401},
+		{name: "separate listener configured: not on the API port", dev: true, cfg: MetricsConfig{Handler: scrapeHandler, Addr: "127.0.0.1:0"}, status: 404},
+		{name: "no metrics at all", dev: true, cfg: MetricsConfig{}, status: 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newMetricsServer(t, tt.env, tt.cfg)
+			s := newMetricsServer(t, tt.dev, tt.cfg)
 			var hdr []string
 			if tt.auth != "" {
 				hdr = []string{"Authorization", tt.auth}
@@ -136,7 +135,7 @@ func TestMetricsEndpointAccess(t *testing.T) {
 }
 
 func TestSeparateMetricsListener(t *testing.T) {
-	s := newMetricsServer(t, env.Production, MetricsConfig{Handler: scrapeHandler, Addr: "127.0.0.1:0", Token: "tok"})
+	s := newMetricsServer(t, false, MetricsConfig{Handler: scrapeHandler, Addr: "127.0.0.1:0", Token: "tok"})
 	if err := s.Listen(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -174,13 +173,13 @@ func TestSeparateMetricsListener(t *testing.T) {
 }
 
 func TestSeparateMetricsListenerPortTaken(t *testing.T) {
-	first := newMetricsServer(t, env.Production, MetricsConfig{Handler: scrapeHandler, Addr: "127.0.0.1:0"})
+	first := newMetricsServer(t, false, MetricsConfig{Handler: scrapeHandler, Addr: "127.0.0.1:0"})
 	if err := first.Listen(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	go first.Serve()
 	t.Cleanup(func() { _ = first.Shutdown(context.Background()) })
-	second := newMetricsServer(t, env.Production, MetricsConfig{Handler: scrapeHandler, Addr: first.MetricsAddr().String()})
+	second := newMetricsServer(t, false, MetricsConfig{Handler: scrapeHandler, Addr: first.MetricsAddr().String()})
 	if err := second.Listen(context.Background()); err == nil || !strings.Contains(err.Error(), "metrics") {
 		t.Fatalf("Listen = %v, want a metrics listen error", err)
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/onitapp/onit/domain"
-	"github.com/onitapp/onit/env"
 )
 
 // requestIDMiddleware echoes a sane X-Request-ID or makes one. Incoming IDs
@@ -61,7 +60,10 @@ func (s *Server) languageMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // accessLog writes one line per request. Errors are rendered first so the
-// line has the status the client got.
+// line has the status the client got. The caller's user id is on the line
+// when the request was authenticated, and a W3C traceparent header's trace
+// and parent span ids when one came in, so a request can be followed
+// across the load balancer and other services.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -69,18 +71,68 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req, res := c.Request(), c.Response()
-		s.log.LogAttrs(req.Context(), levelFor(res.Status), "request",
+		level := levelFor(res.Status)
+		if isProbe(req.URL.Path) {
+			level = slog.LevelDebug // load balancers probe every few seconds
+		}
+		if !s.log.Enabled(req.Context(), level) {
+			return nil
+		}
+		attrs := make([]slog.Attr, 0, 12)
+		attrs = append(attrs,
 			slog.String("request_id", requestID(c)),
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
 			slog.String("route", c.Path()),
 			slog.Int("status", res.Status),
 			slog.Int64("bytes", res.Size),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", time.Since(start)), // logged as duration_ms
 			slog.String("remote", c.RealIP()),
 		)
+		if p, ok := principal(c); ok {
+			attrs = append(attrs, slog.Int64("user_id", p.User.ID))
+		}
+		if trace, parent, ok := parseTraceparent(req.Header.Get("Traceparent")); ok {
+			attrs = append(attrs, slog.String("trace_id", trace), slog.String("parent_id", parent))
+		}
+		s.log.LogAttrs(req.Context(), level, "request", attrs...)
 		return nil
 	}
+}
+
+// isProbe reports the health endpoints load balancers poll.
+func isProbe(path string) bool { return path == "/healthz" || path == "/readyz" }
+
+// parseTraceparent reads a W3C Trace Context header
+// ("00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>"). Anything else
+// is ignored rather than logged: the header comes from the client.
+func parseTraceparent(h string) (trace, parent string, ok bool) {
+	if len(h) < 55 || h[2] != '-' || h[35] != '-' || h[52] != '-' {
+		return "", "", false
+	}
+	version, trace, parent, flags := h[:2], h[3:35], h[36:52], h[53:55]
+	// Version ff is invalid; a future version may append fields after a dash.
+	if version == "ff" || (version == "00" && len(h) != 55) || (len(h) > 55 && h[55] != '-') {
+		return "", "", false
+	}
+	for _, part := range []string{version, trace, parent, flags} {
+		if !isLowerHex(part) {
+			return "", "", false
+		}
+	}
+	if strings.Trim(trace, "0") == "" || strings.Trim(parent, "0") == "" {
+		return "", "", false // all zeros: invalid by the specification
+	}
+	return trace, parent, true
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && (s[i] < 'a' || s[i] > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // recoverMiddleware turns a panic into a logged stack and a 500 problem.
@@ -192,7 +244,7 @@ var securitySets struct {
 
 // securityHeadersFor returns the prepared headers of sec, building them on
 // first use. Configurations are few (one per process, a handful in tests).
-func securityHeadersFor(sec *env.Security) *securityHeaderSet {
+func securityHeadersFor(sec *SecurityConfig) *securityHeaderSet {
 	k := securityKey{sec.HSTSSeconds, sec.HSTSIncludeSubdomains, sec.HSTSPreload, sec.ContentTypeNosniff,
 		sec.ReferrerPolicy, sec.CrossOriginOpener, sec.FrameOptions}
 	securitySets.RLock()

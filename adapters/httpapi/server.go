@@ -17,14 +17,44 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/onitapp/onit/adapters/i18n"
-	"github.com/onitapp/onit/env"
 )
 
-// Config is what the HTTP adapter reads from settings.
+// Config is what the HTTP adapter needs, as plain values: bootstrap fills
+// it from the settings, tests write it directly.
 type Config struct {
-	Env      env.Environment
-	HTTP     env.HTTP
-	Security env.Security
+	// Development opens /metrics on the API port without a token.
+	Development bool
+	HTTP        HTTPConfig
+	Security    SecurityConfig
+}
+
+// HTTPConfig is the listener and its timeouts.
+type HTTPConfig struct {
+	Addr              string
+	ReadHeaderTimeout time.Duration // slowloris guard
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	RequestTimeout    time.Duration // deadline of one request's work; 0: none
+	ShutdownDelay     time.Duration // how long /readyz answers 503 before the listener closes
+}
+
+// SecurityConfig is Django's SecurityMiddleware settings and the host
+// check.
+type SecurityConfig struct {
+	// Debug shows internal error details in problem documents; bootstrap
+	// never sets it in production.
+	Debug                 bool
+	AllowedHosts          []string // empty or "*": any Host
+	HSTSSeconds           int      // 0: no Strict-Transport-Security
+	HSTSIncludeSubdomains bool
+	HSTSPreload           bool
+	SSLRedirect           bool
+	ProxySSLHeader        string // the trusted proxy's scheme header; "": no proxy is trusted
+	ContentTypeNosniff    bool
+	ReferrerPolicy        string
+	CrossOriginOpener     string
+	FrameOptions          string
 }
 
 // Checker is a backing service /readyz asks before reporting ready.
@@ -58,7 +88,7 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug && cfg.Env != env.Production, openapi: doc, served: make(chan struct{})}
+	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug, openapi: doc, served: make(chan struct{})}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -141,19 +171,26 @@ func (s *Server) Serve() {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
 	if d := s.cfg.HTTP.ShutdownDelay; d > 0 {
-		s.log.Info("draining: readiness is now 503", "delay", d)
+		s.log.Info("draining: readiness is now 503, still serving", "delay", d)
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
 		}
 	}
+	attrs := []any{}
+	if dl, ok := ctx.Deadline(); ok {
+		attrs = append(attrs, "deadline", time.Until(dl).Round(time.Millisecond))
+	}
+	s.log.Info("draining: listener closed, waiting for in-flight requests", attrs...)
 	err := s.srv.Shutdown(ctx)
 	err = errors.Join(err, s.shutdownMetrics(ctx)) // metrics.go
 	if s.ln != nil {
 		<-s.served
 	}
 	if err != nil {
+		s.log.Warn("draining: in-flight requests cut off", "err", err)
 		return fmt.Errorf("shut down http server: %w", err)
 	}
+	s.log.Info("draining: done, no request in flight")
 	return nil
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/onitapp/onit/adapters/i18n"
-	"github.com/onitapp/onit/env"
 )
 
 type fakeCheck struct {
@@ -32,13 +31,13 @@ type sample struct {
 	Count    int    `json:"count" validate:"gte=0,max=10"`
 }
 
-func newTestServer(t *testing.T, sec env.Security, checks ...Checker) *Server {
+func newTestServer(t *testing.T, sec SecurityConfig, checks ...Checker) *Server {
 	t.Helper()
 	cat, err := i18n.Load("en")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Env: env.Test, HTTP: env.Defaults(env.Test).HTTP, Security: sec}
+	cfg := Config{HTTP: testHTTP(), Security: sec}
 	s, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), cat, checks, func(api *echo.Group) {
 		api.GET("/panic", func(echo.Context) error { panic("boom") })
 		api.POST("/sample", func(c echo.Context) error {
@@ -53,6 +52,24 @@ func newTestServer(t *testing.T, sec env.Security, checks ...Checker) *Server {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// testHTTP is the test environment's timeouts (no drain delay).
+func testHTTP() HTTPConfig {
+	return HTTPConfig{Addr: ":8080", ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 75 * time.Second, RequestTimeout: 10 * time.Second}
+}
+
+// testSecurity is what the test environment's defaults give the server.
+func testSecurity() SecurityConfig {
+	return SecurityConfig{ContentTypeNosniff: true, ReferrerPolicy: "same-origin", CrossOriginOpener: "same-origin", FrameOptions: "DENY"}
+}
+
+// productionSecurity is what production's defaults give the server.
+func productionSecurity() SecurityConfig {
+	return SecurityConfig{HSTSSeconds: 31536000, HSTSIncludeSubdomains: true, HSTSPreload: true,
+		ProxySSLHeader: "X-Forwarded-Proto", ContentTypeNosniff: true, ReferrerPolicy: "same-origin",
+		CrossOriginOpener: "same-origin", FrameOptions: "DENY"}
 }
 
 func do(t *testing.T, h http.Handler, method, path, body string, hdr ...string) *httptest.ResponseRecorder {
@@ -89,7 +106,7 @@ func decodeProblem(t *testing.T, rec *httptest.ResponseRecorder) problem {
 }
 
 func TestProblems(t *testing.T) {
-	s := newTestServer(t, env.Defaults(env.Production).Security)
+	s := newTestServer(t, productionSecurity())
 	h := s.Handler()
 	tests := []struct {
 		name      string
@@ -138,7 +155,7 @@ func TestProblems(t *testing.T) {
 }
 
 func TestAllValidationFailuresReportedAtOnce(t *testing.T) {
-	s := newTestServer(t, env.Security{})
+	s := newTestServer(t, SecurityConfig{})
 	rec := do(t, s.Handler(), "POST", "/api/v1/sample", `{"title":"abcdefgh","priority":"meh","count":11}`)
 	p := decodeProblem(t, rec)
 	if len(p.Errors) != 3 {
@@ -147,7 +164,7 @@ func TestAllValidationFailuresReportedAtOnce(t *testing.T) {
 }
 
 func TestProblemIsTranslated(t *testing.T) {
-	s := newTestServer(t, env.Security{})
+	s := newTestServer(t, SecurityConfig{})
 	en := decodeProblem(t, do(t, s.Handler(), "GET", "/api/v1/nope", ""))
 	rec := do(t, s.Handler(), "GET", "/api/v1/nope", "", "Accept-Language", "es-ES,es;q=0.9")
 	es := decodeProblem(t, rec)
@@ -160,7 +177,7 @@ func TestProblemIsTranslated(t *testing.T) {
 }
 
 func TestRequestID(t *testing.T) {
-	s := newTestServer(t, env.Security{})
+	s := newTestServer(t, SecurityConfig{})
 	tests := []struct {
 		name, sent string
 		echoed     bool
@@ -199,7 +216,7 @@ func TestReadiness(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newTestServer(t, env.Security{}, tt.checks...)
+			s := newTestServer(t, SecurityConfig{}, tt.checks...)
 			s.draining.Store(tt.draining)
 			rec := do(t, s.Handler(), "GET", "/readyz", "")
 			if rec.Code != tt.status {
@@ -219,7 +236,7 @@ func TestReadiness(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
-	sec := env.Defaults(env.Production).Security
+	sec := productionSecurity()
 	sec.AllowedHosts = []string{"onit.example.com", ".api.example.com"}
 	s := newTestServer(t, sec)
 	tests := []struct {
@@ -265,7 +282,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestSSLRedirect(t *testing.T) {
-	sec := env.Security{SSLRedirect: true, ProxySSLHeader: "X-Forwarded-Proto"}
+	sec := SecurityConfig{SSLRedirect: true, ProxySSLHeader: "X-Forwarded-Proto"}
 	s := newTestServer(t, sec)
 	rec := do(t, s.Handler(), "GET", "/api/openapi.json", "")
 	if rec.Code != http.StatusMovedPermanently || !strings.HasPrefix(rec.Header().Get("Location"), "https://") {
@@ -282,10 +299,10 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpCfg := env.Defaults(env.Test).HTTP
+	httpCfg := testHTTP()
 	httpCfg.Addr = "127.0.0.1:0"
 	started := make(chan struct{})
-	s, err := New(Config{Env: env.Test, HTTP: httpCfg}, slog.New(slog.NewTextHandler(io.Discard, nil)), cat, nil, func(api *echo.Group) {
+	s, err := New(Config{HTTP: httpCfg}, slog.New(slog.NewTextHandler(io.Discard, nil)), cat, nil, func(api *echo.Group) {
 		api.GET("/slow", func(c echo.Context) error {
 			close(started)
 			time.Sleep(300 * time.Millisecond)

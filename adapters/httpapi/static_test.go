@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/onitapp/onit/adapters/web"
-	"github.com/onitapp/onit/env"
 )
 
 func newStaticServer(t *testing.T) (*Server, *web.Handler) {
@@ -24,7 +23,7 @@ func newStaticServer(t *testing.T) (*Server, *web.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestServer(t, env.Defaults(env.Test).Security)
+	s := newTestServer(t, testSecurity())
 	s.MountStatic(h)
 	return s, h
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/onitapp/onit/adapters/memory"
-	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
 	"github.com/onitapp/onit/ports/porttest"
 )
@@ -32,7 +31,7 @@ func (c *stepClock) Now() time.Time { return c.now }
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cfg := env.Throttle{AccountLimit: 2, AccountWindow: 15 * time.Minute, ClientLimit: 3, ClientWindow: time.Minute}
+	cfg := memory.ThrottleLimits{AccountLimit: 2, AccountWindow: 15 * time.Minute, ClientLimit: 3, ClientWindow: time.Minute}
 	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
 	t.Run("account locks after the limit of failures until the window ends", func(t *testing.T) {

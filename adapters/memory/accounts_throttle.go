@@ -5,9 +5,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
 )
+
+// ThrottleLimits are the login throttle's windows; a limit of 0 disables
+// that check.
+type ThrottleLimits struct {
+	AccountLimit  int // failed logins per account per AccountWindow
+	AccountWindow time.Duration
+	ClientLimit   int // attempts per client address per ClientWindow
+	ClientWindow  time.Duration
+}
 
 // LoginThrottle is the in-memory twin of the Redis login throttle: fixed
 // windows per account (failed attempts) and per client address (all
@@ -15,7 +23,7 @@ import (
 type LoginThrottle struct {
 	mu      sync.Mutex
 	clock   ports.Clock
-	cfg     env.Throttle
+	cfg     ThrottleLimits
 	account map[string]throttleWindow
 	client  map[string]throttleWindow
 }
@@ -29,7 +37,7 @@ var _ ports.LoginThrottle = (*LoginThrottle)(nil)
 
 // NewLoginThrottle returns a throttle with cfg's limits; a limit of 0
 // disables that check.
-func NewLoginThrottle(clock ports.Clock, cfg env.Throttle) *LoginThrottle {
+func NewLoginThrottle(clock ports.Clock, cfg ThrottleLimits) *LoginThrottle {
 	return &LoginThrottle{clock: clock, cfg: cfg, account: map[string]throttleWindow{}, client: map[string]throttleWindow{}}
 }
 

@@ -2,10 +2,7 @@ package metrics
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,11 +11,11 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// Querier runs a query; *sql.DB is one. Give the collector the bare
-// *sql.DB, not the *bun.DB: bun's query hook would count the scrape's own
-// statements as application reads.
-type Querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+// Globals reads the MySQL server's global status counters and variables
+// by name (adapters/mysql.Server does, without counting as application
+// queries). Names come back lower case; missing ones are absent.
+type Globals interface {
+	Globals(ctx context.Context, status, variables []string) (st, vars map[string]float64, err error)
 }
 
 // ServerStatus is one reading of the server's SHOW GLOBAL STATUS and SHOW
@@ -66,8 +63,8 @@ var serverVariables = []struct{ variable, help string }{
 	{"innodb_buffer_pool_size", "InnoDB buffer pool size in bytes."},
 }
 
-// statusNames and variableNames are what the two queries ask for.
-func statusNames() []string {
+// StatusNames are the status counters Onit watches (SHOW GLOBAL STATUS).
+func StatusNames() []string {
 	out := make([]string, 0, len(serverSeries)+len(bufferPoolStates))
 	for _, s := range serverSeries {
 		out = append(out, s.variable)
@@ -78,7 +75,8 @@ func statusNames() []string {
 	return out
 }
 
-func variableNames() []string {
+// VariableNames are the server settings Onit watches (SHOW GLOBAL VARIABLES).
+func VariableNames() []string {
 	out := make([]string, 0, len(serverVariables))
 	for _, v := range serverVariables {
 		out = append(out, v.variable)
@@ -86,43 +84,14 @@ func variableNames() []string {
 	return out
 }
 
-// ReadServerStatus reads the watched status variables and settings in two
-// statements. Both MySQL 8.0 and MariaDB 10.11 accept SHOW … WHERE and
-// compare names case-insensitively; the names are constants, not input.
-// It needs no privilege beyond a login.
-func ReadServerStatus(ctx context.Context, q Querier) (ServerStatus, error) {
-	st := ServerStatus{At: time.Now()}
-	var err error
-	if st.Status, err = readShow(ctx, q, "SHOW GLOBAL STATUS", statusNames()); err != nil {
-		return ServerStatus{}, err
-	}
-	if st.Variables, err = readShow(ctx, q, "SHOW GLOBAL VARIABLES", variableNames()); err != nil {
-		return ServerStatus{}, err
-	}
-	return st, nil
-}
-
-func readShow(ctx context.Context, q Querier, show string, names []string) (map[string]float64, error) {
-	rows, err := q.QueryContext(ctx, show+" WHERE Variable_name IN ('"+strings.Join(names, "','")+"')")
+// ReadServerStatus reads the watched status counters and variables.
+func ReadServerStatus(ctx context.Context, g Globals) (ServerStatus, error) {
+	at := time.Now()
+	st, vars, err := g.Globals(ctx, StatusNames(), VariableNames())
 	if err != nil {
-		return nil, fmt.Errorf("metrics: %s: %w", show, err)
+		return ServerStatus{}, fmt.Errorf("metrics: read server status: %w", err)
 	}
-	defer rows.Close()
-	out := make(map[string]float64, len(names))
-	for rows.Next() {
-		var name, value string
-		if err := rows.Scan(&name, &value); err != nil {
-			return nil, fmt.Errorf("metrics: %s: %w", show, err)
-		}
-		// Non-numeric values (ON/OFF, empty) are not watched; skip them.
-		if f, err := strconv.ParseFloat(value, 64); err == nil {
-			out[strings.ToLower(name)] = f
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("metrics: %s: %w", show, err)
-	}
-	return out, nil
+	return ServerStatus{At: at, Status: st, Variables: vars}, nil
 }
 
 // ServerCollector exports the MySQL server's own signals, the ones that
@@ -133,7 +102,7 @@ func readShow(ctx context.Context, q Querier, show string, names []string) (map[
 // most two cheap statements per TTL. Failures are cached too: a struggling
 // server is not hammered by retries.
 type ServerCollector struct {
-	q       Querier
+	q       Globals
 	ttl     time.Duration
 	timeout time.Duration
 	group   singleflight.Group
@@ -154,7 +123,7 @@ type ServerCollector struct {
 const statusTimeout = 3 * time.Second
 
 // NewServerCollector reads through q at most once per ttl.
-func NewServerCollector(q Querier, ttl time.Duration) *ServerCollector {
+func NewServerCollector(q Globals, ttl time.Duration) *ServerCollector {
 	c := &ServerCollector{
 		q: q, ttl: ttl, timeout: statusTimeout,
 		up:        prometheus.NewDesc("mysql_up", "Whether the last reading of the MySQL server's status succeeded.", nil, nil),

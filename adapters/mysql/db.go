@@ -26,9 +26,94 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/mysqldialect"
-
-	"github.com/onitapp/onit/env"
 )
+
+// Config is the pool's configuration: either DSN or the discrete fields
+// name the server.
+type Config struct {
+	DSN             string // go-sql-driver DSN; overrides the discrete fields
+	Host            string
+	Port            int
+	User            string
+	DBPassword      string
+	Database        string
+	TLS             bool
+	TLSCAFile       string // PEM bundle of the server's CA; "": system roots
+	MaxOpenConns    int
+	ConnMaxLifetime time.Duration
+	QueryTimeout    time.Duration // driver read/write timeout
+	DialTimeout     time.Duration
+	SlowQuery       time.Duration // queries slower than this are logged at warn
+}
+
+// Configured reports whether a server is named at all.
+func (c Config) Configured() bool { return c.DSN != "" || c.Host != "" }
+
+// Address is the server's host:port (or socket path) and database, never
+// the password: what error messages and checks may show. It is "" when
+// the DSN does not parse.
+func (c Config) Address() (addr, database string) {
+	if c.DSN == "" {
+		return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), c.Database
+	}
+	dc, err := mysql.ParseDSN(c.DSN)
+	if err != nil {
+		return "", ""
+	}
+	return dc.Addr, dc.DBName
+}
+
+// HostName is the server's host without the port: "localhost" for a unix
+// socket, "" when no server is configured or the DSN does not parse.
+func (c Config) HostName() string {
+	if !c.Configured() {
+		return ""
+	}
+	if c.DSN == "" {
+		return c.Host
+	}
+	dc, err := mysql.ParseDSN(c.DSN)
+	switch {
+	case err != nil:
+		return ""
+	case dc.Net == "unix":
+		return "localhost"
+	}
+	if h, _, err := net.SplitHostPort(dc.Addr); err == nil {
+		return h
+	}
+	return dc.Addr
+}
+
+// ErrBadDSN is returned for a DSN go-sql-driver cannot parse. Its own
+// message would echo the DSN, password included.
+var ErrBadDSN = errors.New("not a valid go-sql-driver DSN (user:password@tcp(host:3306)/database)")
+
+// UnreachableError is Open's error when the server does not answer. It
+// names the address and never the password; it unwraps to an Unavailable
+// domain error.
+type UnreachableError struct {
+	Addr, Database string
+	Err            error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("MySQL at %s (database %q) does not answer: %v", e.Addr, e.Database, driverCause(e.Err))
+}
+
+// Unwrap returns the cause as an Unavailable domain error.
+func (e *UnreachableError) Unwrap() error { return MapError(e.Err) }
+
+// driverCause is the innermost error worth showing a person: the network
+// error when there is one ("connect: connection refused"), not the
+// driver's generic "invalid connection".
+func driverCause(err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return ne
+	}
+	return err
+}
 
 // sqlMode is Django's strict mode plus the checks both MySQL 8.0 and MariaDB
 // 10.11 accept, so invalid data fails loudly instead of being truncated or
@@ -47,7 +132,7 @@ const setReadCommitted = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED
 // ctx, so a wrong address fails start-up instead of the first request. Every
 // connection is utf8mb4/utf8mb4_unicode_ci, UTC, strict and READ COMMITTED
 // (Django's MySQL settings), whatever the DSN says. obs may be nil.
-func Open(ctx context.Context, cfg env.MySQL, log *slog.Logger, obs QueryObserver) (*bun.DB, error) {
+func Open(ctx context.Context, cfg Config, log *slog.Logger, obs QueryObserver) (*bun.DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -55,6 +140,9 @@ func Open(ctx context.Context, cfg env.MySQL, log *slog.Logger, obs QueryObserve
 	if err != nil {
 		return nil, err
 	}
+	// The driver's own log lines (a connection dropped mid-packet) would go
+	// straight to stderr as text; route them into the process's logger.
+	dc.Logger = driverLogger{log}
 	conn, err := mysql.NewConnector(dc)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: connector: %w", err)
@@ -65,7 +153,7 @@ func Open(ctx context.Context, cfg env.MySQL, log *slog.Logger, obs QueryObserve
 	if err := sqldb.PingContext(ctx); err != nil {
 		_ = sqldb.Close()
 		// The address, never the DSN: the DSN may hold the password.
-		return nil, fmt.Errorf("mysql: ping %s/%s: %w", dc.Addr, dc.DBName, MapError(err))
+		return nil, &UnreachableError{Addr: dc.Addr, Database: dc.DBName, Err: err}
 	}
 	db := bun.NewDB(sqldb, mysqldialect.New())
 	db = db.WithQueryHook(NewQueryHook(log, cfg.SlowQuery, obs))
@@ -74,13 +162,13 @@ func Open(ctx context.Context, cfg env.MySQL, log *slog.Logger, obs QueryObserve
 
 // driverConfig builds the go-sql-driver configuration from the DSN or the
 // discrete settings and then forces the session settings Onit relies on.
-func driverConfig(cfg env.MySQL) (*mysql.Config, error) {
+func driverConfig(cfg Config) (*mysql.Config, error) {
 	var dc *mysql.Config
 	if cfg.DSN != "" {
 		var err error
 		if dc, err = mysql.ParseDSN(cfg.DSN); err != nil {
 			// ParseDSN's message can echo the DSN, password included.
-			return nil, errors.New("mysql: ONIT_MYSQL_DSN is not a valid go-sql-driver DSN")
+			return nil, ErrBadDSN
 		}
 	} else {
 		dc = mysql.NewConfig()
@@ -157,7 +245,7 @@ func tlsConfig(addr, caFile string) (*tls.Config, error) {
 // blue/green deploy share.
 const maxIdleTime = 90 * time.Second
 
-func configurePool(db *sql.DB, cfg env.MySQL) {
+func configurePool(db *sql.DB, cfg Config) {
 	db.SetMaxOpenConns(cfg.MaxOpenConns)
 	// Idle equal to open: closing and reopening connections under steady load
 	// costs a TLS handshake and two SETs each time.
@@ -243,4 +331,12 @@ func flavorOf(version, comment string) Flavor {
 	default:
 		return FlavorMySQL
 	}
+}
+
+// driverLogger is go-sql-driver's Logger over slog, at warn: the driver
+// logs only connection trouble the pool then recovers from.
+type driverLogger struct{ log *slog.Logger }
+
+func (l driverLogger) Print(v ...any) {
+	l.log.Warn("mysql driver: "+strings.TrimSpace(fmt.Sprint(v...)), "component", "go-sql-driver")
 }

@@ -13,7 +13,6 @@ import (
 	adapter "github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
 	"github.com/onitapp/onit/domain"
-	"github.com/onitapp/onit/env"
 )
 
 // infraIsolation reads the session's isolation level under either server's
@@ -82,7 +81,7 @@ func TestOpenUnreachable(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	// Port 1 on loopback: nothing listens, the dial is refused at once.
-	_, err := adapter.Open(ctx, env.MySQL{
+	_, err := adapter.Open(ctx, adapter.Config{
 		Host: "127.0.0.1", Port: 1, User: "onit", DBPassword: "topsecret", Database: "onit",
 		MaxOpenConns: 2, DialTimeout: time.Second, QueryTimeout: time.Second,
 	}, slog.New(slog.DiscardHandler), nil)

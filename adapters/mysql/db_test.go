@@ -14,24 +14,22 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/onitapp/onit/env"
 )
 
 func TestDriverConfig(t *testing.T) {
 	tests := []struct {
 		name                 string
-		cfg                  env.MySQL
+		cfg                  Config
 		addr, user, db, pass string
 	}{
 		{
 			name: "discrete fields",
-			cfg:  env.MySQL{Host: "db.internal", Port: 3307, User: "onit", DBPassword: "pw", Database: "onit"},
+			cfg:  Config{Host: "db.internal", Port: 3307, User: "onit", DBPassword: "pw", Database: "onit"},
 			addr: "db.internal:3307", user: "onit", db: "onit", pass: "pw",
 		},
 		{
 			name: "dsn wins and its charset, time zone and mode are overridden",
-			cfg: env.MySQL{
+			cfg: Config{
 				DSN:  "app:s3cret@tcp(10.0.0.5:3306)/prod?charset=latin1&time_zone=%27Europe%2FParis%27&sql_mode=%27%27&parseTime=false",
 				Host: "ignored",
 			},
@@ -81,7 +79,7 @@ func TestDriverConfig(t *testing.T) {
 }
 
 func TestDriverConfigBadDSNHidesPassword(t *testing.T) {
-	_, err := driverConfig(env.MySQL{DSN: "user:hunter2@tcp(host:3306/db"})
+	_, err := driverConfig(Config{DSN: "user:hunter2@tcp(host:3306/db"})
 	if err == nil {
 		t.Fatal("want an error for a malformed DSN")
 	}
@@ -113,7 +111,7 @@ func TestDriverConfigTLS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dc, err := driverConfig(env.MySQL{
+			dc, err := driverConfig(Config{
 				Host: "onit.abc.eu-west-1.rds.amazonaws.com", Port: 3306, TLS: true, TLSCAFile: tt.caFile,
 			})
 			if tt.wantErr {

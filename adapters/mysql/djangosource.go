@@ -16,7 +16,6 @@ import (
 	"github.com/uptrace/bun/dialect/mysqldialect"
 
 	"github.com/onitapp/onit/domain/cutover"
-	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
 )
 
@@ -79,11 +78,11 @@ type DjangoSource struct {
 var _ ports.DjangoSource = (*DjangoSource)(nil)
 
 // OpenDjangoSource connects to the Django database named by dsn (a
-// go-sql-driver DSN), with the TLS, CA bundle and timeouts of Onit's own
-// database settings, and checks that the tables and columns exist, so a
-// wrong --map fails before anything is read. The error names what is
-// missing.
-func OpenDjangoSource(ctx context.Context, dsn string, onit env.MySQL, cfg DjangoSourceConfig, log *slog.Logger) (*DjangoSource, error) {
+// go-sql-driver DSN) with the TLS, CA bundle and timeouts of onit, the
+// configuration of Onit's own database (its server fields are ignored),
+// and checks that the tables and columns exist, so a wrong --map fails
+// before anything is read. The error names what is missing.
+func OpenDjangoSource(ctx context.Context, dsn string, onit Config, cfg DjangoSourceConfig, log *slog.Logger) (*DjangoSource, error) {
 	if cfg.UsersTable == "" {
 		cfg.UsersTable = "auth_user"
 	}
@@ -98,8 +97,11 @@ func OpenDjangoSource(ctx context.Context, dsn string, onit env.MySQL, cfg Djang
 	settings.MaxOpenConns = 2
 	settings.QueryTimeout = max(settings.QueryTimeout, sourceQueryTimeout)
 	dc, err := driverConfig(settings)
-	if err != nil {
+	if errors.Is(err, ErrBadDSN) {
 		return nil, errors.New("mysql: the source DSN is not a valid go-sql-driver DSN")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mysql: source: %w", err) // the TLS CA bundle
 	}
 	conn, err := mysql.NewConnector(dc)
 	if err != nil {

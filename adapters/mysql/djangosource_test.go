@@ -139,4 +139,12 @@ func TestOpenDjangoSourceRefusesWrongMaps(t *testing.T) {
 		!strings.Contains(err.Error(), "not a valid") {
 		t.Errorf("bad DSN: %v", err)
 	}
+	// The source connects with Onit's own TLS settings: a CA bundle that
+	// is not there stops it, and the error says so.
+	tlsCfg := mysqltest.Settings(dsn)
+	tlsCfg.TLS, tlsCfg.TLSCAFile = true, "/no/such/rds-ca.pem"
+	if _, err := adapter.OpenDjangoSource(ctx, dsn, tlsCfg, adapter.DjangoSourceConfig{Defaults: auth}, nil); err == nil ||
+		!strings.Contains(err.Error(), "TLS CA bundle") {
+		t.Errorf("source with a missing CA bundle: %v", err)
+	}
 }

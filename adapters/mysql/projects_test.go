@@ -67,7 +67,7 @@ func (c fixedClock) Now() time.Time { return c.t }
 
 func newService(db *bun.DB) *appprojects.Service {
 	return appprojects.NewService(adapter.NewUnitOfWork(db, projectRepos), projectRepos(db), nil,
-		fixedClock{time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, appprojects.Config{})
+		fixedClock{time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
 }
 
 // TestConcurrentIdempotentCreates sends identical keyed creates at once: the

@@ -23,8 +23,6 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
-
-	"github.com/onitapp/onit/env"
 )
 
 //go:embed assets
@@ -84,24 +82,41 @@ func Embedded() fs.FS {
 	return sub
 }
 
-// New builds the handler from settings: the embedded frontend, or the
-// directory ONIT_STATIC_ROOT names. Embedded files carry no time, so the
-// start-up time stands in as their Last-Modified (ETags, from the
-// content, are what caches rely on across instances).
-func New(cfg env.Static) (*Handler, error) {
+// Config is where the frontend's files are served from.
+type Config struct {
+	URL  string // URL prefix, starting and ending with a slash
+	Root string // a directory to serve instead of the embedded files; "": embedded
+}
+
+// ConfigError is a Config value New refuses; Field is "URL" or "Root".
+type ConfigError struct {
+	Field string
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// New builds the handler: the embedded frontend, or the files of
+// cfg.Root. Embedded files carry no time, so the start-up time stands in
+// as their Last-Modified (ETags, from the content, are what caches rely on
+// across instances).
+func New(cfg Config) (*Handler, error) {
 	if err := checkPrefix(cfg.URL); err != nil {
-		return nil, &env.Error{Var: "ONIT_STATIC_URL", Msg: err.Error()}
+		return nil, &ConfigError{Field: "URL", Err: err}
 	}
 	if cfg.Root == "" {
 		return NewFS(Embedded(), cfg.URL, time.Now())
 	}
 	st, err := os.Stat(cfg.Root)
 	if err != nil || !st.IsDir() {
-		return nil, &env.Error{Var: "ONIT_STATIC_ROOT", Msg: fmt.Sprintf("%q is not a readable directory", cfg.Root)}
+		return nil, &ConfigError{Field: "Root", Err: fmt.Errorf("%q is not a readable directory", cfg.Root)}
 	}
 	h, err := NewFS(os.DirFS(cfg.Root), cfg.URL, time.Time{})
 	if err != nil {
-		return nil, &env.Error{Var: "ONIT_STATIC_ROOT", Msg: err.Error()}
+		return nil, &ConfigError{Field: "Root", Err: err}
 	}
 	return h, nil
 }

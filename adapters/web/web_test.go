@@ -23,7 +23,6 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"github.com/onitapp/onit/adapters/web"
-	"github.com/onitapp/onit/env"
 )
 
 var start = time.Date(2026, 11, 26, 18, 20, 0, 0, time.UTC)
@@ -219,20 +218,18 @@ func TestBrokenReferencesFailStartUp(t *testing.T) {
 func TestBadPrefixIsASettingsError(t *testing.T) {
 	t.Parallel()
 	for _, p := range []string{"", "static/", "/static", "/", "https://cdn.example.com/static/", "/api/static/", "/a//b/"} {
-		_, err := web.New(env.Static{URL: p})
-		var ee *env.Error
-		if !asEnvError(err, &ee) || ee.Var != "ONIT_STATIC_URL" {
-			t.Errorf("URL %q: err = %v, want an env.Error for ONIT_STATIC_URL", p, err)
+		_, err := web.New(web.Config{URL: p})
+		var ce *web.ConfigError
+		if !errors.As(err, &ce) || ce.Field != "URL" {
+			t.Errorf("URL %q: err = %v, want a ConfigError for URL", p, err)
 		}
 	}
-	_, err := web.New(env.Static{URL: "/static/", Root: filepath.Join(t.TempDir(), "missing")})
-	var ee *env.Error
-	if !asEnvError(err, &ee) || ee.Var != "ONIT_STATIC_ROOT" {
-		t.Errorf("missing root: err = %v, want an env.Error for ONIT_STATIC_ROOT", err)
+	_, err := web.New(web.Config{URL: "/static/", Root: filepath.Join(t.TempDir(), "missing")})
+	var ce *web.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "Root" {
+		t.Errorf("missing root: err = %v, want a ConfigError for Root", err)
 	}
 }
-
-func asEnvError(err error, target **env.Error) bool { return errors.As(err, target) }
 
 func TestCachingHeaders(t *testing.T) {
 	t.Parallel()
@@ -432,7 +429,7 @@ func TestStaticRootDirectory(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(dir, "main.js"), mtime, mtime); err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(env.Static{URL: "/assets/", Root: dir})
+	h, err := web.New(web.Config{URL: "/assets/", Root: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +454,7 @@ func TestStaticRootDirectory(t *testing.T) {
 // in the shell needs the CSP to allow inline code.
 func TestEmbeddedFrontend(t *testing.T) {
 	t.Parallel()
-	h, err := web.New(env.Static{URL: "/static/"})
+	h, err := web.New(web.Config{URL: "/static/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,7 +543,7 @@ func TestFrontendDictionariesAgree(t *testing.T) {
 func BenchmarkNew(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := web.New(env.Static{URL: "/static/"}); err != nil {
+		if _, err := web.New(web.Config{URL: "/static/"}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/uptrace/bun"
 
+	"github.com/onitapp/onit/adapters/cli"
 	"github.com/onitapp/onit/adapters/djangosession/djangosessiontest"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
@@ -194,7 +195,7 @@ func runImport(t *testing.T, environ map[string]string, args ...string) (importR
 	}
 	var out, errb strings.Builder
 	code := bootstrap.Main(context.Background(), append([]string{"import", "django", "--format", "json"}, args...),
-		bootstrap.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
+		cli.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
 	if code != 0 {
 		t.Fatalf("onit import django exited %d\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
 	}

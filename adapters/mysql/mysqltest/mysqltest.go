@@ -24,8 +24,8 @@ import (
 
 // settings are test-friendly pool settings: small, short-lived, and a slow
 // query threshold high enough not to flood test output.
-func settings(dsn string) env.MySQL {
-	return env.MySQL{
+func settings(dsn string) adapter.Config {
+	return adapter.Config{
 		DSN:             dsn,
 		MaxOpenConns:    8,
 		ConnMaxLifetime: time.Minute,
@@ -174,7 +174,7 @@ func admin(dsn string) (*sql.DB, error) {
 
 // Settings returns the pool settings New uses, for tests that open their own
 // pool (with adapters/mysql.Open) on a DSN from DSN.
-func Settings(dsn string) env.MySQL { return settings(dsn) }
+func Settings(dsn string) adapter.Config { return settings(dsn) }
 
 // Embedded reports whether db is the embedded engine rather than MySQL or MariaDB.
 func Embedded(db *bun.DB) bool {

@@ -384,15 +384,19 @@ func redisVersion(ctx context.Context, rdb *redis.Client) string {
 	return "unknown"
 }
 
-// moduleRoot is the directory holding go.mod, found upwards from the
-// working directory (go run and go test both start inside the module).
+// onitModule is the module line of Onit's go.mod, which the harness looks
+// for: its own go.mod (.tools/bench) is on the way up and is not the one.
+const onitModule = "module github.com/onitapp/onit\n"
+
+// moduleRoot is the directory holding Onit's go.mod, found upwards from the
+// working directory (go run and go test start in .tools/bench).
 func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for range 64 { // bounded: no path is this deep
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), onitModule) {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
@@ -401,5 +405,5 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
-	return "", errors.New("go.mod not found above the working directory; run from inside the module")
+	return "", errors.New("the go.mod of Onit not found above the working directory; run `go tool task bench` from the repository")
 }

@@ -1,4 +1,6 @@
-// Command bench is Onit's load harness (`go tool task bench`). It builds
+// Command bench is Onit's load harness (`go tool task bench`), a module of
+// its own under .tools/bench so its load generator's dependencies stay out
+// of the product's go.mod. It builds
 // the production binary, starts it against the local MariaDB and Redis with
 // production settings over plain HTTP on loopback, seeds one user, one
 // project and --tasks tasks through the public API, and drives each
@@ -22,8 +24,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/onitapp/onit/env"
 )
 
 // defaultMySQLDSN is the CI user of .ci/run; the database name is ignored
@@ -56,15 +56,10 @@ func mainCode(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// benchDSNFromEnv reads ONIT_BENCH_MYSQL_DSN through env, the one package
-// that reads the environment.
-func benchDSNFromEnv() string {
-	ts, err := env.LoadTestServices()
-	if err != nil {
-		return ""
-	}
-	return ts.BenchMySQLDSN
-}
+// benchDSNFromEnv reads ONIT_BENCH_MYSQL_DSN. The harness is its own
+// module (so vegeta stays out of Onit's go.mod) and reads its three
+// variables itself rather than importing Onit's env package.
+func benchDSNFromEnv() string { return os.Getenv(mysqlDSNVar) }
 
 // parseArgs reads the flags; dsnFromEnv is consulted only when --mysql-dsn
 // is not given.

@@ -1,19 +1,12 @@
-package bootstrap
+package cli
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
-	"slices"
 	"text/tabwriter"
 	"time"
-
-	"github.com/uptrace/bun"
-
-	"github.com/onitapp/onit/adapters/metrics"
-	"github.com/onitapp/onit/adapters/mysql"
 )
 
 // Thresholds of dbstats: the ops team's "when it's a concern" for the RDS
@@ -70,7 +63,7 @@ var cloudWatchOnly = []struct{ name, concern string }{
 // evaluateDB turns two readings of the server into the report's signals:
 // gauges from cur, per-second rates from the difference. rtt is a
 // measured round trip (0: not measured).
-func evaluateDB(prev, cur metrics.ServerStatus, rtt time.Duration, o dbstatsOptions) []dbSignal {
+func evaluateDB(prev, cur ServerStatus, rtt time.Duration, o dbstatsOptions) []dbSignal {
 	st, vars := cur.Status, cur.Variables
 	get := func(m map[string]float64, k string) (float64, bool) { v, ok := m[k]; return v, ok }
 	secs := cur.At.Sub(prev.At).Seconds()
@@ -207,91 +200,83 @@ func writeDBStats(w io.Writer, header string, sigs []dbSignal) error {
 	return tw.Flush()
 }
 
-// runDBStats prints the MySQL server's signals for a human: the same ones
-// /metrics exports, each with its threshold and a verdict.
-func runDBStats(ctx context.Context, args []string, stdio Stdio) int {
-	fs := newFlags("dbstats", "[--watch DURATION] [--interval DURATION] [--vcpus N] [--iops N] [--network-mbit N]", stdio)
-	watch := fs.Duration("watch", 0, "refresh every DURATION until interrupted (0: print once)")
-	interval := fs.Duration("interval", time.Second, "sampling interval of the per-second rates when printing once")
-	vcpus := fs.Int("vcpus", 2, "vCPUs of the database instance (db.t4g.micro: 2)")
-	iops := fs.Float64("iops", 3000, "baseline IOPS of the volume (gp3: 3000)")
-	netMbit := fs.Float64("network-mbit", 64, "baseline network bandwidth of the instance in Mbit/s (db.t4g.micro: about 64)")
-	if ok, code := parseFlags(fs, args); !ok {
-		return code
+// dbstatsCommand prints the MySQL server's signals for a person: the same
+// ones /metrics exports, each with its threshold and a verdict.
+func dbstatsCommand() *command {
+	var watch, interval time.Duration
+	var vcpus int
+	var iops, netMbit float64
+	return &command{
+		name:     "dbstats",
+		synopsis: "[--watch DURATION] [--interval DURATION] [--vcpus N] [--iops N] [--network-mbit N]",
+		summary:  "MySQL server signals with thresholds and OK/WARN verdicts",
+		flags: func(fs *flagSet) {
+			fs.DurationVar(&watch, "watch", 0, "refresh every DURATION until interrupted (0: print once)")
+			fs.DurationVar(&interval, "interval", time.Second, "sampling interval of the per-second rates when printing once")
+			fs.IntVar(&vcpus, "vcpus", 2, "vCPUs of the database instance (db.t4g.micro: 2)")
+			fs.Float64Var(&iops, "iops", 3000, "baseline IOPS of the volume (gp3: 3000)")
+			fs.Float64Var(&netMbit, "network-mbit", 64, "baseline network bandwidth of the instance in Mbit/s (db.t4g.micro: about 64)")
+		},
+		run: func(ctx context.Context, inv *invocation) error {
+			switch {
+			case watch < 0:
+				return inv.usageError("--watch must not be negative")
+			case interval <= 0:
+				return inv.usageError("--interval must be positive")
+			case vcpus < 1 || iops <= 0 || netMbit <= 0:
+				return inv.usageError("--vcpus, --iops and --network-mbit must be positive")
+			}
+			db, release, err := inv.backend().DatabaseServer(ctx)
+			if err != nil {
+				return err
+			}
+			defer release()
+			pool, server := db.Budget()
+			opts := dbstatsOptions{VCPUs: vcpus, IOPS: iops, NetworkMbit: netMbit, PoolBudget: pool, ServerBudget: server}
+			return dbstats(ctx, inv.stdio.Out, db, opts, watch, interval)
+		},
 	}
-	if fs.NArg() > 0 || *watch < 0 || *interval <= 0 || *vcpus < 1 || *iops <= 0 || *netMbit <= 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	s, db, closeDB, code := openDatabase(ctx, stdio, "dbstats", slog.New(slog.DiscardHandler))
-	if code != exitOK {
-		return code
-	}
-	defer closeDB()
-	opts := dbstatsOptions{VCPUs: *vcpus, IOPS: *iops, NetworkMbit: *netMbit,
-		PoolBudget: s.MySQL.MaxOpenConns * s.MySQL.Instances, ServerBudget: s.MySQL.ServerMaxConns}
-	step := *interval
-	if *watch > 0 {
-		step = *watch
-	}
-	name := serverName(ctx, db)
+}
 
-	prev, err := metrics.ReadServerStatus(ctx, db.DB)
+func dbstats(ctx context.Context, w io.Writer, db DatabaseServer, opts dbstatsOptions, watch, interval time.Duration) error {
+	step := interval
+	if watch > 0 {
+		step = watch
+	}
+	name := db.Describe(ctx)
+	prev, err := db.ReadStatus(ctx)
 	if err != nil {
-		fmt.Fprintf(stdio.Err, "onit dbstats: %v (the embedded engine has no server status)\n", err)
-		return exitFailure
+		return err
 	}
 	for {
 		select {
 		case <-ctx.Done():
-			return exitOK // interrupted: --watch ends this way
+			return nil // interrupted: --watch ends this way
 		case <-time.After(step):
 		}
-		cur, err := metrics.ReadServerStatus(ctx, db.DB)
+		cur, err := db.ReadStatus(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return exitOK
-			}
-			fmt.Fprintf(stdio.Err, "onit dbstats: %v\n", err)
-			return exitFailure
+			// Interrupted while reading (--watch ends this way): not a failure.
+			return ignoreCancel(ctx, err)
 		}
+		rtt, _ := db.RoundTrip(ctx) // 0 on failure: the line is left out
 		header := fmt.Sprintf("%s, %s, rates over %s", name, cur.At.UTC().Format(time.RFC3339), cur.At.Sub(prev.At).Round(time.Millisecond))
-		if err := writeDBStats(stdio.Out, header, evaluateDB(prev, cur, roundTrip(ctx, db), opts)); err != nil {
-			fmt.Fprintf(stdio.Err, "onit dbstats: %v\n", err)
-			return exitFailure
+		if err := writeDBStats(w, header, evaluateDB(prev, cur, rtt, opts)); err != nil {
+			return err
 		}
-		if *watch == 0 {
-			return exitOK
+		if watch == 0 {
+			return nil
 		}
-		fmt.Fprintln(stdio.Out)
+		fmt.Fprintln(w)
 		prev = cur
 	}
 }
 
-// serverName is "MariaDB 10.11.19 (mariadb)"-style, for the header.
-func serverName(ctx context.Context, db *bun.DB) string {
-	var version string
-	if err := db.QueryRowContext(ctx, "SELECT @@version").Scan(&version); err != nil {
-		version = "unknown version"
+// ignoreCancel drops err when ctx was cancelled: the operator stopped the
+// command, nothing failed.
+func ignoreCancel(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil //nolint:nilerr // cancelled by the operator, not a failure
 	}
-	f, err := mysql.DetectFlavor(ctx, db)
-	if err != nil {
-		return version
-	}
-	return fmt.Sprintf("%s (%s)", version, f)
-}
-
-// roundTrip is the median of three SELECT 1 round trips; 0 when they fail.
-func roundTrip(ctx context.Context, db *bun.DB) time.Duration {
-	var ds []time.Duration
-	for range 3 {
-		start := time.Now()
-		var one int
-		if err := db.DB.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-			return 0
-		}
-		ds = append(ds, time.Since(start))
-	}
-	slices.Sort(ds)
-	return ds[1]
+	return err
 }

@@ -7,13 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/onitapp/onit/env"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -137,10 +136,7 @@ func TestBenchSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and loads the production server; skipped with -short")
 	}
-	ts, err := env.LoadTestServices()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := loadTestServices()
 	if ts.MySQLDSN == "" || ts.RedisAddr == "" {
 		if ts.Require {
 			t.Fatal("ONIT_TEST_REQUIRE_SERVICES is set but ONIT_TEST_MYSQL_DSN or ONIT_TEST_REDIS_ADDR is not")
@@ -193,7 +189,7 @@ func TestBenchSmoke(t *testing.T) {
 }
 
 // assertCleanedUp checks the bench left neither its database nor keys.
-func assertCleanedUp(t *testing.T, ts env.TestServices, rep *Report) {
+func assertCleanedUp(t *testing.T, ts testServices, rep *Report) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -218,4 +214,16 @@ func assertCleanedUp(t *testing.T, ts env.TestServices, rep *Report) {
 	if len(keys) != 0 || rep.RedisPrefix == "" {
 		t.Errorf("redis keys left under %q: %d", rep.RedisPrefix, len(keys))
 	}
+}
+
+// testServices are the servers CI provides (see Onit's .ci/run), read from
+// the same variables Onit's own tests use.
+type testServices struct {
+	MySQLDSN, RedisAddr string
+	Require             bool
+}
+
+func loadTestServices() testServices {
+	req, _ := strconv.ParseBool(os.Getenv("ONIT_TEST_REQUIRE_SERVICES"))
+	return testServices{MySQLDSN: os.Getenv("ONIT_TEST_MYSQL_DSN"), RedisAddr: os.Getenv("ONIT_TEST_REDIS_ADDR"), Require: req}
 }

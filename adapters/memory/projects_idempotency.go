@@ -1,0 +1,66 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/onitapp/onit/domain"
+	dp "github.com/onitapp/onit/domain/projects"
+	"github.com/onitapp/onit/ports"
+)
+
+// IdempotencyRepository is the in-memory twin of the idempotency_keys table.
+type IdempotencyRepository struct{ s *ProjectsStore }
+
+var _ ports.IdempotencyRepository = (*IdempotencyRepository)(nil)
+
+// Save stores rec; ErrIdempotencyKeyUsed when the user's key exists.
+func (r *IdempotencyRepository) Save(_ context.Context, rec ports.IdempotencyRecord) error {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	id := idemID{rec.UserID, rec.Key}
+	if _, ok := r.s.d.idem[id]; ok {
+		return dp.ErrIdempotencyKeyUsed
+	}
+	rec.Response = slices.Clone(rec.Response)
+	r.s.d.idem[id] = rec
+	return nil
+}
+
+// Get returns the user's record for key; NotFound when absent.
+func (r *IdempotencyRepository) Get(_ context.Context, userID int64, key string) (ports.IdempotencyRecord, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	rec, ok := r.s.d.idem[idemID{userID, key}]
+	if !ok {
+		return ports.IdempotencyRecord{}, domain.ErrNotFound
+	}
+	rec.Response = slices.Clone(rec.Response)
+	return rec, nil
+}
+
+// DeleteExpired removes the record when created before cutoff.
+func (r *IdempotencyRepository) DeleteExpired(_ context.Context, userID int64, key string, cutoff time.Time) error {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	id := idemID{userID, key}
+	if rec, ok := r.s.d.idem[id]; ok && rec.CreatedAt.Before(cutoff) {
+		delete(r.s.d.idem, id)
+	}
+	return nil
+}
+
+// Purge removes every record created before cutoff.
+func (r *IdempotencyRepository) Purge(_ context.Context, cutoff time.Time) (int64, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	var n int64
+	for id, rec := range r.s.d.idem {
+		if rec.CreatedAt.Before(cutoff) {
+			delete(r.s.d.idem, id)
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,149 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/onitapp/onit/domain"
+	dp "github.com/onitapp/onit/domain/projects"
+	"github.com/onitapp/onit/ports"
+)
+
+// TaskRepository is the in-memory twin of the tasks table.
+type TaskRepository struct{ s *ProjectsStore }
+
+var _ ports.TaskRepository = (*TaskRepository)(nil)
+
+// Create inserts t and sets its ID; NotFound when the project is gone.
+func (r *TaskRepository) Create(_ context.Context, t *dp.Task) error {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if _, ok := r.s.d.projects[t.ProjectID]; !ok {
+		return domain.ErrNotFound
+	}
+	r.s.d.seq++
+	t.ID = r.s.d.seq
+	r.s.d.tasks[t.ID] = *t
+	return nil
+}
+
+// ByID returns the task; NotFound when absent.
+func (r *TaskRepository) ByID(_ context.Context, id int64) (dp.Task, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	t, ok := r.s.d.tasks[id]
+	if !ok {
+		return dp.Task{}, domain.ErrNotFound
+	}
+	return t, nil
+}
+
+// ByIDForUser returns the task and the user's standing in its project.
+func (r *TaskRepository) ByIDForUser(_ context.Context, id, userID int64) (dp.Task, ports.Access, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	t, ok := r.s.d.tasks[id]
+	if !ok {
+		return dp.Task{}, ports.Access{}, domain.ErrNotFound
+	}
+	a := ports.Access{ProjectID: t.ProjectID, ProjectVersion: r.s.d.projects[t.ProjectID].Version,
+		UserID: userID, Role: r.s.d.members[t.ProjectID][userID].Role}
+	return t, a, nil
+}
+
+// List returns one page in the query's order after q.After.
+func (r *TaskRepository) List(_ context.Context, q ports.TaskQuery) ([]dp.Task, error) {
+	r.s.mu.Lock()
+	var out []dp.Task
+	f := q.Filter
+	needle := strings.ToLower(f.Query)
+	for _, t := range r.s.d.tasks {
+		switch {
+		case t.ProjectID != q.ProjectID,
+			f.Status != "" && t.Status != f.Status,
+			f.Priority != "" && t.Priority != f.Priority,
+			f.AssigneeID != 0 && (t.AssigneeID == nil || *t.AssigneeID != f.AssigneeID),
+			f.DueBefore != nil && (t.DueDate == nil || !t.DueDate.Before(*f.DueBefore)),
+			needle != "" && !strings.Contains(strings.ToLower(t.Title), needle):
+			continue
+		}
+		if q.After != nil && compareTasks(ports.KeyOf(t, q.Order), *q.After, q.Order) <= 0 {
+			continue
+		}
+		out = append(out, t)
+	}
+	r.s.mu.Unlock()
+	slices.SortFunc(out, func(a, b dp.Task) int {
+		return compareTasks(ports.KeyOf(a, q.Order), ports.KeyOf(b, q.Order), q.Order)
+	})
+	return out[:min(q.Limit, len(out))], nil
+}
+
+// compareTasks orders keys as the list order does: negative when a comes first.
+func compareTasks(a, b ports.TaskKey, o ports.TaskOrder) int {
+	switch o {
+	case ports.OrderDueDate:
+		return cmp.Or(cmp.Compare(dueOrder(a.DueDate), dueOrder(b.DueDate)), cmp.Compare(a.ID, b.ID))
+	case ports.OrderPriority:
+		return cmp.Or(cmp.Compare(b.Priority.Rank(), a.Priority.Rank()), cmp.Compare(b.ID, a.ID))
+	default:
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+	}
+}
+
+// dueOrder sorts tasks without a due date last, as MySQL's due_order column does.
+func dueOrder(d *dp.Date) string {
+	if d == nil {
+		return dp.NoDueDate.String()
+	}
+	return d.String()
+}
+
+// Update applies fn under the task's row lock.
+func (r *TaskRepository) Update(_ context.Context, id int64, fn func(*dp.Task) error) (dp.Task, error) {
+	defer r.s.lockRow("t:" + itoa(id))()
+	r.s.mu.Lock()
+	t, ok := r.s.d.tasks[id]
+	r.s.mu.Unlock()
+	if !ok {
+		return dp.Task{}, domain.ErrNotFound
+	}
+	old := t.Version
+	if err := fn(&t); err != nil {
+		return dp.Task{}, err
+	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	cur, ok := r.s.d.tasks[id]
+	if !ok {
+		return dp.Task{}, domain.ErrNotFound
+	}
+	if cur.Version != old {
+		return dp.Task{}, domain.ErrPreconditionFailed
+	}
+	t.ID, t.ProjectID = id, cur.ProjectID
+	r.s.d.tasks[id] = t
+	return t, nil
+}
+
+// Delete removes the task and its comments; NotFound when absent.
+func (r *TaskRepository) Delete(_ context.Context, id int64) error {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if _, ok := r.s.d.tasks[id]; !ok {
+		return domain.ErrNotFound
+	}
+	r.s.deleteTaskLocked(id)
+	return nil
+}
+
+func (s *ProjectsStore) deleteTaskLocked(id int64) {
+	delete(s.d.tasks, id)
+	for cid, c := range s.d.comments {
+		if c.TaskID == id {
+			delete(s.d.comments, cid)
+		}
+	}
+}

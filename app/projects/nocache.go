@@ -1,0 +1,24 @@
+package projects
+
+import (
+	"context"
+
+	dp "github.com/onitapp/onit/domain/projects"
+	"github.com/onitapp/onit/ports"
+)
+
+// noCache is the cache when none is configured: always a miss.
+type noCache struct{}
+
+func (noCache) Project(context.Context, int64, int64) (dp.Project, dp.Role, bool) {
+	return dp.Project{}, "", false
+}
+func (noCache) Role(context.Context, int64, int64) (dp.Role, bool) { return "", false }
+func (noCache) Task(context.Context, int64, int64) (dp.Task, dp.Role, bool) {
+	return dp.Task{}, "", false
+}
+func (noCache) PutProject(context.Context, dp.Project, map[int64]dp.Role) {}
+func (noCache) PutAccess(context.Context, ports.Access)                   {}
+func (noCache) PutTask(context.Context, dp.Task, ports.Access)            {}
+func (noCache) DropProject(context.Context, int64)                        {}
+func (noCache) DropTask(context.Context, int64, int64)                    {}

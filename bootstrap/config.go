@@ -1,0 +1,48 @@
+package bootstrap
+
+import (
+	"github.com/onitapp/onit/adapters/checks"
+	"github.com/onitapp/onit/adapters/memory"
+	"github.com/onitapp/onit/adapters/mysql"
+	"github.com/onitapp/onit/adapters/web"
+	"github.com/onitapp/onit/env"
+)
+
+// Adapters take their own plain Config values, as app services do; these
+// functions are the one place each is filled from the settings.
+
+func mysqlConfig(m env.MySQL) mysql.Config {
+	return mysql.Config{DSN: m.DSN, Host: m.Host, Port: m.Port, User: m.User, DBPassword: m.DBPassword,
+		Database: m.Database, TLS: m.TLS, TLSCAFile: m.TLSCAFile, MaxOpenConns: m.MaxOpenConns,
+		ConnMaxLifetime: m.ConnMaxLifetime, QueryTimeout: m.QueryTimeout, DialTimeout: m.DialTimeout, SlowQuery: m.SlowQuery}
+}
+
+func webConfig(s env.Static) web.Config { return web.Config{URL: s.URL, Root: s.Root} }
+
+func throttleLimits(t env.Throttle) memory.ThrottleLimits {
+	return memory.ThrottleLimits{AccountLimit: t.AccountLimit, AccountWindow: t.AccountWindow,
+		ClientLimit: t.ClientLimit, ClientWindow: t.ClientWindow}
+}
+
+// checksConfig is what `onit check` judges. The MySQL host comes from the
+// DSN when there is one, so the loopback check sees where Onit connects.
+func checksConfig(s env.Settings) checks.Config {
+	sec := s.Security
+	host := mysqlConfig(s.MySQL).HostName()
+	return checks.Config{
+		Env: string(s.Env),
+		Security: checks.SecurityConfig{SecretKey: sec.SecretKey, SecretKeyFallbacks: sec.SecretKeyFallbacks, Debug: sec.Debug,
+			AllowedHosts: sec.AllowedHosts, HSTSSeconds: sec.HSTSSeconds, HSTSIncludeSubdomains: sec.HSTSIncludeSubdomains,
+			HSTSPreload: sec.HSTSPreload, SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader,
+			ContentTypeNosniff: sec.ContentTypeNosniff, ReferrerPolicy: sec.ReferrerPolicy,
+			CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions},
+		Sessions: checks.SessionsConfig{CookieSecure: s.Sessions.CookieSecure, CookieHTTPOnly: s.Sessions.CookieHTTPOnly},
+		MySQL: checks.MySQLConfig{Host: host, TLS: s.MySQL.TLS, MaxOpenConns: s.MySQL.MaxOpenConns,
+			Instances: s.MySQL.Instances, ServerMaxConns: s.MySQL.ServerMaxConns},
+		Redis: checks.RedisConfig{Addrs: s.Redis.Addrs, RedisTLS: s.Redis.RedisTLS, Cluster: s.Redis.Cluster,
+			KeyPrefix: s.Redis.KeyPrefix},
+		Password: checks.PasswordConfig{Validators: s.Password.Validators},
+		Log:      checks.LogConfig{Format: s.Log.Format},
+		Metrics:  checks.MetricsConfig{MetricsAddr: s.Metrics.MetricsAddr, MetricsToken: s.Metrics.MetricsToken},
+	}
+}
