@@ -237,12 +237,12 @@ func passwordPolicy(cfg env.Password) (password.Policy, error) {
 	return p, nil
 }
 
-func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos, cache ports.SessionCache,
+func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos,
 	throttle ports.LoginThrottle, hasher ports.PasswordHasher, uow ports.UnitOfWork,
 	clock ports.Clock, random ports.Random, log *slog.Logger,
 ) *appaccounts.Service {
 	cfg := appaccounts.Config{SessionAge: s.CookieAge, Policy: policy}
-	return appaccounts.New(cfg, r.Users, r.Sessions, cache, throttle, hasher, uow, clock, random, log)
+	return appaccounts.New(cfg, r.Users, r.Sessions, throttle, hasher, uow, clock, random, log)
 }
 
 // projectCacheModule is the Redis object cache in front of MySQL for the

@@ -60,9 +60,9 @@ func (s *Service) CreateSuperuser(ctx context.Context, email, name, pw string, s
 // or it is empty.
 //
 // Round-trips: user by email (MySQL, 1), transaction (BEGIN, SELECT … FOR
-// UPDATE, UPDATE, SELECT + DELETE of the sessions, COMMIT), tombstones
-// (Redis, 1 pipeline), and with local sessions one PUBLISH (Redis, 1) so
-// that no instance keeps serving them from memory.
+// UPDATE, UPDATE, SELECT + DELETE of the sessions, COMMIT), and with local
+// sessions the announcement (PUBLISH and invalidation log INSERT) so that
+// no instance keeps serving them from memory.
 func (s *Service) SetPassword(ctx context.Context, email, pw string, skipValidation bool) (revoked int, err error) {
 	u, err := s.users.ByEmailKey(ctx, accounts.EmailKey(email))
 	if err != nil {
@@ -91,7 +91,6 @@ func (s *Service) SetPassword(ctx context.Context, email, pw string, skipValidat
 	if err != nil {
 		return 0, err
 	}
-	s.dropCached(ctx, hashes...)
 	s.invalidate(ctx, ports.Invalidation{Sessions: hashes, Users: []int64{u.ID}}, true)
 	return len(hashes), nil
 }

@@ -33,10 +33,10 @@ type Login struct {
 //
 // Round-trips on success: throttle check (Redis, 1), user by email (MySQL, 1),
 // last_login update (MySQL transaction: BEGIN, SELECT … FOR UPDATE, UPDATE,
-// COMMIT), session INSERT (MySQL, 1), cache SET (Redis, 1), throttle reset
-// (Redis, 1), and with local sessions one PUBLISH (Redis, 1): last_login is
-// part of the user that other sessions' local copies serve (GET /me and its
-// ETag), so they must reload it.
+// COMMIT), session INSERT (MySQL, 1), throttle reset (Redis, 1), and with
+// local sessions the announcement (one PUBLISH and one INSERT into the
+// invalidation log): last_login is part of the user that other sessions'
+// local copies serve (GET /me and its ETag), so they must reload it.
 func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 	key := accounts.EmailKey(in.Email)
 	wait, err := s.throttle.Check(ctx, key, in.ClientAddr)
@@ -98,9 +98,6 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 	sess := accounts.NewSession(token, u.ID, now, s.cfg.SessionAge)
 	if err := s.sessions.Create(ctx, sess); err != nil {
 		return Login{}, err
-	}
-	if err := s.cache.Set(ctx, sess); err != nil {
-		s.log.WarnContext(ctx, "session cache set failed", "err", err)
 	}
 	return Login{Token: token, Session: sess, User: u}, nil
 }

@@ -98,13 +98,13 @@ type ChangePasswordInput struct {
 // ChangePassword checks the current password and the validators (one
 // Invalid error lists a wrong current password and every failed rule), then
 // in one transaction stores the new hash and deletes every other session of
-// the user, and finally drops those sessions from the cache and from every
-// instance's local copy, with the user. Unlike Django, which lets them die
+// the user, and finally drops those sessions from every instance's local
+// copy, with the user. Unlike Django, which lets them die
 // lazily on their next request, they stop working now.
 //
 // Round-trips: user by ID (MySQL, 1), transaction (BEGIN, SELECT … FOR
-// UPDATE, UPDATE, SELECT + DELETE of the other sessions, COMMIT), tombstones
-// (Redis, 1 pipeline), and with local sessions one PUBLISH (Redis, 1).
+// UPDATE, UPDATE, SELECT + DELETE of the other sessions, COMMIT), and with
+// local sessions the announcement (PUBLISH and invalidation log INSERT).
 func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) error {
 	u, err := s.users.ByID(ctx, in.UserID)
 	if err != nil {
@@ -145,7 +145,6 @@ func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) er
 	if err != nil {
 		return err
 	}
-	s.dropCached(ctx, revoked...)
 	s.invalidate(ctx, ports.Invalidation{Sessions: revoked, Users: []int64{in.UserID}}, true)
 	return nil
 }

@@ -30,7 +30,6 @@ type fixture struct {
 	svc      *appaccounts.Service
 	users    *memory.UserRepository
 	sessions *hookedSessions
-	cache    *flakyCache
 	throttle *flakyThrottle
 	hasher   *fakeHasher
 	clock    *fakeClock
@@ -48,7 +47,6 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{
 		users:    memory.NewUserRepository(),
 		sessions: &hookedSessions{SessionRepository: memory.NewSessionRepository()},
-		cache:    &flakyCache{SessionCache: memory.NewSessionCache()},
 		hasher:   &fakeHasher{iterations: 2},
 		clock:    &fakeClock{now: start},
 	}
@@ -60,7 +58,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.cfg, f.random = cfg, &counterRandom{}
 	f.uow = &memoryUnitOfWork{repos: ports.Repos{Users: f.users, Sessions: f.sessions}}
-	f.svc = appaccounts.New(cfg, f.users, f.sessions, f.cache, f.throttle, f.hasher, f.uow, f.clock, f.random, nil)
+	f.svc = appaccounts.New(cfg, f.users, f.sessions, f.throttle, f.hasher, f.uow, f.clock, f.random, nil)
 	return f
 }
 
@@ -150,35 +148,6 @@ func (h *fakeHasher) Verify(pw, encoded string) (bool, bool) {
 
 var errDown = errors.New("redis: connection refused")
 
-// flakyCache is the memory cache with an outage switch.
-type flakyCache struct {
-	*memory.SessionCache
-	down atomic.Bool
-	gets atomic.Int64 // round trips a real cache would make for Get
-}
-
-func (c *flakyCache) Get(ctx context.Context, h string) (accounts.Session, bool, error) {
-	c.gets.Add(1)
-	if c.down.Load() {
-		return accounts.Session{}, false, domain.Unavailable(errDown)
-	}
-	return c.SessionCache.Get(ctx, h)
-}
-
-func (c *flakyCache) Set(ctx context.Context, s accounts.Session) error {
-	if c.down.Load() {
-		return domain.Unavailable(errDown)
-	}
-	return c.SessionCache.Set(ctx, s)
-}
-
-func (c *flakyCache) Delete(ctx context.Context, h ...string) error {
-	if c.down.Load() {
-		return domain.Unavailable(errDown)
-	}
-	return c.SessionCache.Delete(ctx, h...)
-}
-
 // flakyThrottle is the memory throttle with an outage switch that fails
 // open, as the port requires.
 type flakyThrottle struct {
@@ -207,15 +176,17 @@ func (t *flakyThrottle) Succeeded(ctx context.Context, a string) error {
 	return t.LoginThrottle.Succeeded(ctx, a)
 }
 
-// hookedSessions runs afterByHash once, right after the next ByHash read,
-// to interleave a concurrent request deterministically.
+// hookedSessions counts ByHash reads and runs afterByHash once, right
+// after the next one, to interleave a concurrent request deterministically.
 type hookedSessions struct {
 	*memory.SessionRepository
+	byHash      atomic.Int64
 	mu          sync.Mutex
 	afterByHash func()
 }
 
 func (s *hookedSessions) ByHash(ctx context.Context, h string) (accounts.Session, error) {
+	s.byHash.Add(1)
 	sess, err := s.SessionRepository.ByHash(ctx, h)
 	s.mu.Lock()
 	hook := s.afterByHash
