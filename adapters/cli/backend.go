@@ -53,6 +53,7 @@ type Accounts interface {
 	CreateSuperuser(ctx context.Context, email, name, password string, skipValidation bool) (accounts.User, error)
 	SetPassword(ctx context.Context, email, password string, skipValidation bool) (revoked int, err error)
 	ClearExpiredSessions(ctx context.Context) (int64, error)
+	RevokeUserSessionsByEmail(ctx context.Context, email string, deactivate bool) (revoked int, err error)
 }
 
 // Translator renders message keys of domain errors (adapters/i18n.Catalog).
