@@ -34,7 +34,12 @@ func (s *recordingSink) Trust(until time.Time) {
 	s.trusted = until
 	s.mu.Unlock()
 }
-func (s *recordingSink) Distrust() { s.mu.Lock(); s.distrusts++; s.trusted = time.Time{}; s.mu.Unlock() }
+func (s *recordingSink) Distrust() {
+	s.mu.Lock()
+	s.distrusts++
+	s.trusted = time.Time{}
+	s.mu.Unlock()
+}
 
 func (s *recordingSink) state() (sessions []string, users []int64, trusted time.Time) {
 	s.mu.Lock()
