@@ -59,7 +59,9 @@ func newInvalidationLog(lc fx.Lifecycle, db *bun.DB, gate *localcache.Gate, cfg 
 // useLocalSessions runs before the server's start hook (invokes run before
 // any hook), so no request sees the service half-configured.
 func useLocalSessions(svc *appaccounts.Service, cache *localcache.Sessions, revs *redisstore.Revocations, logs *mysql.InvalidationLog) {
-	svc.UseLocalSessions(cache, localcache.Fanout{revs, logs})
+	// The durable channel first: a PUBLISH that Redis withholds (a paused
+	// or throttled node) may use up the request's deadline.
+	svc.UseLocalSessions(cache, localcache.Fanout{logs, revs})
 }
 
 var (
