@@ -28,7 +28,9 @@ var redisWriteFaults = []struct {
 			}
 			return s.redis.client.ConfigSet(ctx, "maxmemory", "1").Err()
 		},
-		func(ctx context.Context, s *stack) error { return s.redis.client.ConfigSet(ctx, "maxmemory", "0").Err() }},
+		func(ctx context.Context, s *stack) error {
+			return s.redis.client.ConfigSet(ctx, "maxmemory", "0").Err()
+		}},
 	{"CLIENT PAUSE WRITE",
 		func(ctx context.Context, s *stack) error {
 			return s.redis.client.Do(ctx, "CLIENT", "PAUSE", "10000", "WRITE").Err()
