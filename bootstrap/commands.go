@@ -164,12 +164,12 @@ func (b *backend) openDatabase(ctx context.Context) (env.Settings, *bun.DB, erro
 
 // Migrations implements cli.Backend.
 func (b *backend) Migrations(ctx context.Context) (cli.Migrator, func(), error) {
-	_, db, err := b.openDatabase(ctx)
+	s, db, err := b.openDatabase(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	_, log, _ := b.load()
-	r, err := migrations.NewRunner(db.DB, log)
+	r, err := migrations.NewRunner(db.DB, log, migrations.WithLockTimeout(s.MySQL.MigrateLockTimeout))
 	if err != nil {
 		_ = db.Close()
 		return nil, nil, err
@@ -233,7 +233,9 @@ func (b *backend) Serve(ctx context.Context, migrate bool) error {
 	}
 	var srv *httpapi.Server
 	var eng *engines
-	app := fx.New(Composition(s, b.stdio.Err), Serving, fx.Populate(&srv, &eng))
+	// The run context reaches the work done while the graph is built
+	// (migrating on start), so a stop signal ends a long lock wait.
+	app := fx.New(Composition(s, b.stdio.Err), Serving, fx.Supply(runContext{ctx}), fx.Populate(&srv, &eng))
 	if err := app.Err(); err != nil {
 		return describeFailure(err)
 	}
