@@ -20,7 +20,9 @@ import (
 	"github.com/onitapp/onit/adapters/metrics"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/redisstore"
+	"github.com/onitapp/onit/adapters/system"
 	appaccounts "github.com/onitapp/onit/app/accounts"
+	"github.com/onitapp/onit/app/housekeeping"
 	"github.com/onitapp/onit/domain/accounts"
 	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/migrations"
@@ -184,6 +186,18 @@ func (b *backend) CreateMigration(dir, name string, goMigration bool) (string, e
 		kind = "go"
 	}
 	return migrations.Create(dir, name, kind)
+}
+
+// Housekeeping implements cli.Backend. It needs the database only: expired
+// sessions' cache entries expire by themselves, so Redis is not touched.
+func (b *backend) Housekeeping(ctx context.Context) (cli.Housekeeper, func(), error) {
+	s, db, err := b.openDatabase(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc := housekeeping.New(mysql.NewSessionRepository(db), mysql.NewIdempotencyRepository(db), system.Clock{},
+		housekeeping.Config{IdempotencyTTL: s.Idempotency.IdempotencyTTL})
+	return svc, func() { _ = db.Close() }, nil
 }
 
 // DatabaseServer implements cli.Backend.

@@ -100,6 +100,7 @@ func TestDevelopmentCommandsRefuseWithoutDatabase(t *testing.T) {
 		{"createsuperuser", "--noinput", "--email", "root@example.com", "--name", "Root", "--password-stdin"},
 		{"changepassword", "root@example.com", "--password-stdin"},
 		{"clearsessions"},
+		{"housekeeping"},
 		{"migrate", "up"},
 		{"migrate", "status"},
 		{"dbstats"},
