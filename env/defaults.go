@@ -35,6 +35,9 @@ func Defaults(e Environment) Settings {
 			SlowQuery:       200 * time.Millisecond,
 			Instances:       4,
 			ServerMaxConns:  60,
+			// Scale-out. A data migration another instance runs during a
+			// deploy can take minutes; waiting is cheaper than failing.
+			MigrateLockTimeout: 15 * time.Minute,
 		},
 		Redis: Redis{
 			RedisDialTimeout:  2 * time.Second,

@@ -181,6 +181,9 @@ func (s *Settings) validate() Errors {
 	if s.Idempotency.IdempotencyTTL <= 0 {
 		bad("ONIT_IDEMPOTENCY_TTL", "must be positive")
 	}
+	if s.MySQL.MigrateLockTimeout <= 0 {
+		bad("ONIT_MIGRATE_LOCK_TIMEOUT", "must be positive")
+	}
 	if s.Env == Production {
 		for key, d := range map[string]time.Duration{
 			"ONIT_REDIS_READ_TIMEOUT": s.Redis.RedisReadTimeout, "ONIT_REDIS_WRITE_TIMEOUT": s.Redis.RedisWriteTimeout,

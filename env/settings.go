@@ -69,6 +69,10 @@ type MySQL struct {
 	Instances       int           `env:"ONIT_MYSQL_EXPECTED_INSTANCES" help:"app instances sharing the database at peak (both colours of a blue/green deploy)"`
 	ServerMaxConns  int           `env:"ONIT_MYSQL_SERVER_MAX_CONNECTIONS" help:"the server's max_connections budget for Onit (db.t4g.micro: about 60 usable)"`
 	MigrateOnStart  bool          `env:"ONIT_MIGRATE_ON_START" help:"apply migrations when the server starts (development default; production: use --migrate)"`
+
+	// Scale-out: the migration step of a deploy and the connection budget
+	// across instances and commands.
+	MigrateLockTimeout time.Duration `env:"ONIT_MIGRATE_LOCK_TIMEOUT" help:"how long a migrator waits for another one's migration lock (a deploy's long data migration)"`
 }
 
 // Redis configures the cache client.
