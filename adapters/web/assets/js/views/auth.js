@@ -63,6 +63,7 @@ export function renderLogin(main, params) {
   main.append(h('div', { class: 'narrow' },
     h('h1', { text: t('login_title') }),
     form,
+    h('p', {}, h('a', { href: '/forgot-password', 'data-link': true, 'data-testid': 'forgot-link', text: t('forgot_password_link') })),
     h('p', {}, t('no_account'), ' ', h('a', { href: '/signup', 'data-link': true, text: t('signup_link') })),
   ));
 }
