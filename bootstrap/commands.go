@@ -322,7 +322,7 @@ func probe(ctx context.Context, s env.Settings, settingsErr error) (checks.Input
 
 	if len(s.Redis.Addrs) == 0 {
 		in.CacheErr = checks.ErrNotConfigured
-	} else if c, err := redisstore.NewClient(s.Redis); err != nil {
+	} else if c, err := redisstore.NewClient(s.Redis, nil); err != nil {
 		in.CacheErr = err
 	} else {
 		closers = append(closers, func() { _ = c.Close() })

@@ -188,7 +188,7 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 func routeRedisLogs(log *slog.Logger) { redis.SetLogger(redisLogger{log}) }
 
 func newRedis(p redisParams) (redis.UniversalClient, error) {
-	c, err := redisstore.NewClient(p.Config)
+	c, err := redisstore.NewClient(p.Config, p.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,9 @@ func Defaults(e Environment) Settings {
 			PoolSize:          20,
 			KeyPrefix:         "onit:",
 			CacheTTL:          10 * time.Minute,
+			CommandTimeout:    150 * time.Millisecond,
+			BreakerFailures:   5,
+			BreakerOpen:       time.Second,
 		},
 		Security: Security{
 			ContentTypeNosniff: true,

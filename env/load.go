@@ -169,6 +169,15 @@ func (s *Settings) validate() Errors {
 	if s.Redis.PoolSize < 1 {
 		bad("ONIT_REDIS_POOL_SIZE", "must be at least 1")
 	}
+	if s.Redis.CommandTimeout <= 0 || (s.HTTP.RequestTimeout > 0 && s.Redis.CommandTimeout >= s.HTTP.RequestTimeout) {
+		bad("ONIT_REDIS_COMMAND_TIMEOUT", "must be positive and below ONIT_HTTP_REQUEST_TIMEOUT")
+	}
+	if s.Redis.BreakerFailures < 1 {
+		bad("ONIT_REDIS_BREAKER_FAILURES", "must be at least 1")
+	}
+	if s.Redis.BreakerOpen <= 0 {
+		bad("ONIT_REDIS_BREAKER_OPEN", "must be positive")
+	}
 	if s.Password.MinLength < 1 {
 		bad("ONIT_PASSWORD_MIN_LENGTH", "must be at least 1")
 	}

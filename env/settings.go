@@ -90,6 +90,11 @@ type Redis struct {
 	PoolSize          int           `env:"ONIT_REDIS_POOL_SIZE" help:"connections per node"`
 	KeyPrefix         string        `env:"ONIT_REDIS_KEY_PREFIX" help:"namespace of every key"`
 	CacheTTL          time.Duration `env:"ONIT_CACHE_TTL" help:"TTL of cached projects and tasks"`
+
+	// A hung or failing node must cost a request little (issue 11 §2).
+	CommandTimeout  time.Duration `env:"ONIT_REDIS_COMMAND_TIMEOUT" help:"budget of one Redis call on the request path, redirects and retry included; past it the request reads MySQL"`
+	BreakerFailures int           `env:"ONIT_REDIS_BREAKER_FAILURES" help:"consecutive failures (errors, timeouts) after which a Redis node is skipped"`
+	BreakerOpen     time.Duration `env:"ONIT_REDIS_BREAKER_OPEN" help:"how long a skipped Redis node is left alone before one probe is let through"`
 }
 
 // Security holds the secret key and the Django-style deployment settings.
