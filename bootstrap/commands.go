@@ -320,6 +320,15 @@ func probe(ctx context.Context, s env.Settings, settingsErr error) (checks.Input
 		in.DB = checkDatabase{Server: mysql.NewServer(db), db: db, log: log}
 	}
 
+	if rc := replicaConfig(s.MySQL); !rc.Configured() {
+		in.ReplicaErr = checks.ErrNotConfigured
+	} else if db, err := openPool(ctx, rc, log, nil); err != nil {
+		in.ReplicaErr = err
+	} else {
+		closers = append(closers, func() { _ = db.Close() })
+		in.Replica = checkDatabase{Server: mysql.NewServer(db), db: db, log: log}
+	}
+
 	if len(s.Redis.Addrs) == 0 {
 		in.CacheErr = checks.ErrNotConfigured
 	} else if c, err := redisstore.NewClient(s.Redis, nil); err != nil {

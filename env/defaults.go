@@ -38,6 +38,20 @@ func Defaults(e Environment) Settings {
 			// Scale-out. A data migration another instance runs during a
 			// deploy can take minutes; waiting is cheaper than failing.
 			MigrateLockTimeout: 15 * time.Minute,
+			// migrate holds 2 (the lock's heartbeat and the migration), the
+			// other commands 1 or 2; a few may run at once during a deploy.
+			CommandConns: 5,
+			ReplicaPort:  3306,
+			// Same pool size as the primary: the replica takes the reads the
+			// primary's pool would otherwise have served.
+			ReplicaMaxOpenConns: 10,
+			// The replica reports lag in whole seconds (Seconds_Behind_Master),
+			// so 1 s would exclude it at the first hiccup.
+			ReplicaMaxLag: 2 * time.Second,
+			// Longer than the lag the replica may have while still used, plus
+			// the interval at which the lag is read.
+			ReplicaReadYourWrites: 5 * time.Second,
+			ReplicaServerMaxConns: 60,
 		},
 		Redis: Redis{
 			RedisDialTimeout:  2 * time.Second,

@@ -193,6 +193,18 @@ func (s *Settings) validate() Errors {
 	if s.MySQL.MigrateLockTimeout <= 0 {
 		bad("ONIT_MIGRATE_LOCK_TIMEOUT", "must be positive")
 	}
+	if s.MySQL.CommandConns < 0 {
+		bad("ONIT_MYSQL_COMMAND_CONNECTIONS", "must not be negative")
+	}
+	if s.MySQL.ReplicaMaxOpenConns < 1 {
+		bad("ONIT_MYSQL_REPLICA_MAX_OPEN_CONNS", "must be at least 1")
+	}
+	if s.MySQL.ReplicaMaxLag <= 0 {
+		bad("ONIT_MYSQL_REPLICA_MAX_LAG", "must be positive")
+	}
+	if s.MySQL.ReplicaReadYourWrites < 0 {
+		bad("ONIT_MYSQL_REPLICA_READ_YOUR_WRITES", "must not be negative")
+	}
 	if s.Env == Production {
 		for key, d := range map[string]time.Duration{
 			"ONIT_REDIS_READ_TIMEOUT": s.Redis.RedisReadTimeout, "ONIT_REDIS_WRITE_TIMEOUT": s.Redis.RedisWriteTimeout,

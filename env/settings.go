@@ -73,6 +73,16 @@ type MySQL struct {
 	// Scale-out: the migration step of a deploy and the connection budget
 	// across instances and commands.
 	MigrateLockTimeout time.Duration `env:"ONIT_MIGRATE_LOCK_TIMEOUT" help:"how long a migrator waits for another one's migration lock (a deploy's long data migration)"`
+	CommandConns       int           `env:"ONIT_MYSQL_COMMAND_CONNECTIONS" help:"connections reserved in the budget for onit commands (migrate, housekeeping, dbstats) running beside the instances"`
+	// The read replica (an RDS reader endpoint): same user, password,
+	// database and TLS settings as the primary.
+	ReplicaDSN            string        `env:"ONIT_MYSQL_REPLICA_DSN" secret:"dsn" help:"go-sql-driver DSN of a read replica (reader endpoint); lists and lag-tolerant reads use it; overrides ONIT_MYSQL_REPLICA_HOST"`
+	ReplicaHost           string        `env:"ONIT_MYSQL_REPLICA_HOST" help:"read replica host when no replica DSN is given (user, password, database and TLS as for the primary)"`
+	ReplicaPort           int           `env:"ONIT_MYSQL_REPLICA_PORT" help:"read replica port"`
+	ReplicaMaxOpenConns   int           `env:"ONIT_MYSQL_REPLICA_MAX_OPEN_CONNS" help:"replica pool size per instance"`
+	ReplicaMaxLag         time.Duration `env:"ONIT_MYSQL_REPLICA_MAX_LAG" help:"replication lag above which reads go to the primary (read from the replica's own status)"`
+	ReplicaReadYourWrites time.Duration `env:"ONIT_MYSQL_REPLICA_READ_YOUR_WRITES" help:"after a user's write, how long that user's reads go to the primary"`
+	ReplicaServerMaxConns int           `env:"ONIT_MYSQL_REPLICA_SERVER_MAX_CONNECTIONS" help:"the replica server's max_connections budget for Onit"`
 }
 
 // Redis configures the cache client.
