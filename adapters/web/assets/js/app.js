@@ -4,7 +4,7 @@
 import { request, onUnauthorized, ApiError } from './api.js';
 import { h, clear } from './dom.js';
 import { t, setLanguage, getLanguage, detectLanguage, LANGUAGES } from './i18n.js';
-import { state, setRouter, navigate, rerender, flashNext, clearFlash, hideBanner, report, safeNext, focusHeading, allowFocusMoves } from './ui.js';
+import { state, setRouter, navigate, rerender, flashNext, clearFlash, hideBanner, report, safeNext, focusHeading, allowFocusMoves, setNavRenderer } from './ui.js';
 import { saveDraft, closeDialogs } from './drafts.js';
 import { renderLogin, renderSignup } from './views/auth.js';
 import { renderForgotPassword, renderResetPassword } from './views/password.js';
@@ -151,6 +151,7 @@ function start() {
   window.addEventListener('popstate', () => route());
   document.getElementById('lang-select').addEventListener('change', (ev) => changeLanguage(ev.target.value));
   setRouter(route);
+  setNavRenderer(renderNav);
   onUnauthorized(() => {
     // The session ended (logged out elsewhere, expired): keep what was
     // being typed in a dialog, close every dialog, back to the login form,

@@ -8,6 +8,13 @@ import { t } from './i18n.js';
 export const state = { user: null };
 
 let router = () => {};
+let navRenderer = () => {};
+
+/** setNavRenderer registers the function that draws the top bar. */
+export function setNavRenderer(fn) { navRenderer = fn; }
+
+/** refreshNav draws the top bar again (after the person's name changed). */
+export function refreshNav() { navRenderer(); }
 
 /** setRouter registers the function that renders the current URL. */
 export function setRouter(fn) { router = fn; }

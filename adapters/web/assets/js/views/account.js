@@ -2,7 +2,7 @@
 import { request, ApiError } from '../api.js';
 import { h, field, clearErrors } from '../dom.js';
 import { t, setLanguage, getLanguage, LANGUAGES } from '../i18n.js';
-import { state, pageTitle, report, flash, focusHeading, rerender } from '../ui.js';
+import { state, pageTitle, report, flash, focusHeading, rerender, refreshNav } from '../ui.js';
 import { showProblem } from './auth.js';
 
 export function renderAccount(main) {
@@ -44,6 +44,8 @@ function profileForm(u) {
       if (data.language && data.language !== getLanguage()) {
         setLanguage(data.language);
         await rerender();
+      } else {
+        refreshNav();
       }
       flash(t('profile_saved'));
     } catch (err) {
