@@ -2,9 +2,9 @@ package bootstrap
 
 import (
 	"github.com/onitapp/onit/adapters/checks"
-	"github.com/onitapp/onit/adapters/memory"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/web"
+	appaccounts "github.com/onitapp/onit/app/accounts"
 	"github.com/onitapp/onit/env"
 )
 
@@ -33,9 +33,10 @@ func replicaConfig(m env.MySQL) mysql.Config {
 
 func webConfig(s env.Static) web.Config { return web.Config{URL: s.URL, Root: s.Root} }
 
-func throttleLimits(t env.Throttle) memory.ThrottleLimits {
-	return memory.ThrottleLimits{AccountLimit: t.AccountLimit, AccountWindow: t.AccountWindow,
-		ClientLimit: t.ClientLimit, ClientWindow: t.ClientWindow}
+func throttleLimits(t env.Throttle) appaccounts.ThrottleLimits {
+	return appaccounts.ThrottleLimits{AccountLimit: t.AccountLimit, AccountWindow: t.AccountWindow,
+		ClientLimit: t.ClientLimit, ClientWindow: t.ClientWindow,
+		RegisterLimit: t.RegisterLimit, RegisterWindow: t.RegisterWindow}
 }
 
 // checksConfig is what `onit check` judges. The MySQL host comes from the

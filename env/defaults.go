@@ -89,6 +89,10 @@ func Defaults(e Environment) Settings {
 			AccountWindow: 15 * time.Minute,
 			ClientLimit:   100,
 			ClientWindow:  time.Minute,
+			// Generous for a household or an office behind one address,
+			// far too few to enumerate accounts through the 409.
+			RegisterLimit:  20,
+			RegisterWindow: time.Hour,
 		},
 		Log:    Log{Level: "info", Format: "json"},
 		I18n:   I18n{LanguageCode: "en"},

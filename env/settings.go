@@ -119,10 +119,12 @@ type Security struct {
 	HSTSPreload           bool     `env:"ONIT_HSTS_PRELOAD" help:"add preload to HSTS"`
 	SSLRedirect           bool     `env:"ONIT_SSL_REDIRECT" help:"redirect plain HTTP to HTTPS"`
 	ProxySSLHeader        string   `env:"ONIT_SECURE_PROXY_SSL_HEADER" help:"header set by the trusted proxy with the original scheme (X-Forwarded-Proto)"`
-	ContentTypeNosniff    bool     `env:"ONIT_CONTENT_TYPE_NOSNIFF" help:"send X-Content-Type-Options: nosniff"`
-	ReferrerPolicy        string   `env:"ONIT_REFERRER_POLICY" help:"Referrer-Policy header value"`
-	CrossOriginOpener     string   `env:"ONIT_CROSS_ORIGIN_OPENER_POLICY" help:"Cross-Origin-Opener-Policy header value"`
-	FrameOptions          string   `env:"ONIT_X_FRAME_OPTIONS" help:"X-Frame-Options header value"`
+	// Forwarded headers are believed only from these peers.
+	TrustedProxies     []string `env:"ONIT_TRUSTED_PROXIES" envSeparator:"," help:"CIDR ranges of the proxies whose X-Forwarded-For and scheme header are believed (empty: none; the client is the right-most address outside them)"`
+	ContentTypeNosniff bool     `env:"ONIT_CONTENT_TYPE_NOSNIFF" help:"send X-Content-Type-Options: nosniff"`
+	ReferrerPolicy     string   `env:"ONIT_REFERRER_POLICY" help:"Referrer-Policy header value"`
+	CrossOriginOpener  string   `env:"ONIT_CROSS_ORIGIN_OPENER_POLICY" help:"Cross-Origin-Opener-Policy header value"`
+	FrameOptions       string   `env:"ONIT_X_FRAME_OPTIONS" help:"X-Frame-Options header value"`
 }
 
 // Sessions configures login sessions and their cookie.
@@ -144,12 +146,17 @@ type Password struct {
 	CommonListPath string   `env:"ONIT_PASSWORD_LIST_PATH" help:"gzip or plain list of common passwords replacing the embedded one"`
 }
 
-// Throttle configures login throttling.
+// Throttle configures the throttles in front of every password check
+// (login, password change, sign-up) and the password-hash pool.
 type Throttle struct {
-	AccountLimit  int           `env:"ONIT_LOGIN_THROTTLE_ACCOUNT" help:"failed logins per account per window"`
+	AccountLimit  int           `env:"ONIT_LOGIN_THROTTLE_ACCOUNT" help:"password checks per account per window (logins and password changes, counted before the check; a success resets)"`
 	AccountWindow time.Duration `env:"ONIT_LOGIN_THROTTLE_ACCOUNT_WINDOW" help:"window of the per-account limit"`
 	ClientLimit   int           `env:"ONIT_LOGIN_THROTTLE_CLIENT" help:"login attempts per client address per window"`
 	ClientWindow  time.Duration `env:"ONIT_LOGIN_THROTTLE_CLIENT_WINDOW" help:"window of the per-client limit"`
+	// Sign-ups and the hash pool guard the other password work.
+	RegisterLimit  int           `env:"ONIT_REGISTER_THROTTLE_CLIENT" help:"sign-up attempts per client address per window"`
+	RegisterWindow time.Duration `env:"ONIT_REGISTER_THROTTLE_WINDOW" help:"window of the per-client sign-up limit"`
+	HashWorkers    int           `env:"ONIT_PASSWORD_HASH_WORKERS" help:"password hashes running at once per instance (0: one per CPU); more wait or get 503"`
 }
 
 // Log configures log/slog.
