@@ -78,3 +78,30 @@ func TestLoginThrottle(t *testing.T) {
 		}
 	})
 }
+
+func TestOutboxContract(t *testing.T) {
+	t.Parallel()
+	porttest.Outbox(t, func(*testing.T) ports.Outbox { return memory.NewOutbox() })
+}
+
+func TestPasswordResetRepositoryContract(t *testing.T) {
+	t.Parallel()
+	porttest.PasswordResetRepository(t, func(*testing.T) (ports.PasswordResetRepository, ports.UserRepository) {
+		return memory.NewPasswordResetRepository(), memory.NewUserRepository()
+	})
+}
+
+func TestRateLimiterContract(t *testing.T) {
+	t.Parallel()
+	porttest.RateLimiter(t, memory.NewRateLimiter(systemClock{}))
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func TestMailboxContract(t *testing.T) {
+	t.Parallel()
+	b := memory.NewMailbox()
+	porttest.EmailSender(t, b, b.Messages)
+}

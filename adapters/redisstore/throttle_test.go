@@ -9,6 +9,7 @@ import (
 	"github.com/onitapp/onit/adapters/redisstore/redistest"
 	"github.com/onitapp/onit/domain"
 	"github.com/onitapp/onit/env"
+	"github.com/onitapp/onit/ports/porttest"
 )
 
 var limits = env.Throttle{AccountLimit: 3, AccountWindow: 15 * time.Minute, ClientLimit: 5, ClientWindow: time.Minute}
@@ -249,5 +250,20 @@ func TestThrottleFailsOpen(t *testing.T) {
 				t.Errorf("took %v to fail; logins wait for it", d)
 			}
 		})
+	}
+}
+
+func TestRateLimiterContract(t *testing.T) {
+	t.Parallel()
+	c, k := redistest.New(t)
+	porttest.RateLimiter(t, redisstore.NewRateLimiter(c, k))
+}
+
+func TestRateLimiterDown(t *testing.T) {
+	t.Parallel()
+	c, k := redistest.NewDown(t)
+	_, err := redisstore.NewRateLimiter(c, k).Hit(context.Background(), "k", 1, time.Minute)
+	if !domain.IsKind(err, domain.KindUnavailable) {
+		t.Fatalf("Hit on a dead Redis = %v, want Unavailable", err)
 	}
 }
