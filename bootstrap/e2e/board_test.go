@@ -151,8 +151,13 @@ func TestSessionEndsWithDialogOpen(t *testing.T) {
 		t.Errorf("restored draft = %q", got)
 	}
 	ada.shot("02-draft-restored")
+	// A change of language redraws the board; the dialog comes back with
+	// what it holds, in the new language.
+	ada.do("type more", ada.fill("#task-title", "Do not lose me either"))
+	ada.do("switch language", choose("#lang-select", "fr"))
+	ada.waitFor("french dialog", `document.documentElement.lang === 'fr' && !!document.querySelector('dialog[open]') && document.querySelector('#task-title').value === 'Do not lose me either' && document.querySelector('[data-testid=task-save]').textContent === 'Créer la tâche'`)
 	ada.do("save again", chromedp.Click(chromedp.CSS("[data-testid=task-save]")))
-	ada.waitFor("task created", `!document.querySelector('dialog[open]') && (`+cardID("Do not lose me")+`) !== ''`)
+	ada.waitFor("task created", `!document.querySelector('dialog[open]') && (`+cardID("Do not lose me either")+`) !== ''`)
 	// The draft is gone once used: a reload opens no dialog.
 	ada.do("reload", chromedp.Reload())
 	ada.boardLoaded(1)

@@ -121,6 +121,9 @@ function restoreTyped(values) {
 async function changeLanguage(lang) {
   if (!(lang in LANGUAGES)) return;
   const typed = typedValues();
+  // A dialog open now is closed by the redraw; what it holds comes back
+  // with it, as after a session's end.
+  if (state.user) saveDraft(state.user.id, 'redraw');
   setLanguage(lang);
   if (state.user) {
     try {

@@ -8,9 +8,12 @@ const KEY = 'onit.draft';
 
 /**
  * saveDraft keeps the fields of the open dialog marked data-draft, for
- * user userId on the current page. Password fields are never kept.
+ * user userId on the current page. Password fields are never kept. why
+ * is 'session' (the session ended) or 'redraw' (the view is drawn again,
+ * in another language): the view restoring it tells the person only in
+ * the first case.
  */
-export function saveDraft(userId) {
+export function saveDraft(userId, why = 'session') {
   const dialog = document.querySelector('dialog[open][data-draft]');
   if (!dialog || !userId) return;
   const fields = {};
@@ -20,7 +23,7 @@ export function saveDraft(userId) {
     fields[el.name] = el.value;
   }
   try {
-    sessionStorage.setItem(KEY, JSON.stringify({ user: userId, path: location.pathname, kind: dialog.dataset.draft, fields }));
+    sessionStorage.setItem(KEY, JSON.stringify({ user: userId, path: location.pathname, kind: dialog.dataset.draft, fields, why }));
   } catch { /* no storage: nothing to keep it in */ }
 }
 

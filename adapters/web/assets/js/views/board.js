@@ -99,7 +99,7 @@ class Board {
       }
     }
     openTaskDialog(this, task, d.fields);
-    flash(t('draft_restored'));
+    if (d.why === 'session') flash(t('draft_restored'));
   }
 
   render() {
