@@ -105,14 +105,13 @@ func TestRedisFrozenUnderLoad(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
-	var during, failed []sample
+	var failed []sample
 	var durs []time.Duration
 	for _, sm := range samples {
 		if !sm.ok {
 			failed = append(failed, sm)
 		}
 		if !sm.start.Before(frozenAt) && sm.start.Before(contAt) {
-			during = append(during, sm)
 			durs = append(durs, sm.dur)
 		}
 	}
