@@ -15,6 +15,7 @@ import (
 	"github.com/onitapp/onit/adapters/djangohash"
 	"github.com/onitapp/onit/adapters/httpapi"
 	"github.com/onitapp/onit/adapters/i18n"
+	"github.com/onitapp/onit/adapters/memory"
 	"github.com/onitapp/onit/adapters/metrics"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/passwordlist"
@@ -35,7 +36,8 @@ import (
 func settingsModule(s env.Settings) fx.Option {
 	return fx.Module("settings",
 		fx.Supply(s, s.HTTP, s.MySQL, s.Redis, s.Security, s.Sessions,
-			s.Password, s.Throttle, s.Log, s.I18n, s.Static, s.Metrics, s.Checks, s.Idempotency),
+			s.Password, s.Throttle, s.Log, s.I18n, s.Static, s.Metrics, s.Checks, s.Idempotency,
+			s.PasswordReset, s.Email, s.CORS),
 		// Provided from env.MySQL rather than supplied, so the embedded
 		// engine's decoration of env.MySQL (development) reaches the pool.
 		fx.Provide(mysqlConfig, func() *engines { return &engines{} }),
@@ -153,6 +155,9 @@ func mysqlRepos(db bun.IDB) ports.Repos {
 		ImportedUsers:    mysql.NewImportedUserRepository(db),
 		ImportedSessions: mysql.NewImportedSessionRepository(db),
 		ImportRuns:       mysql.NewImportRunRepository(db),
+
+		PasswordResets: mysql.NewPasswordResetRepository(db),
+		Outbox:         mysql.NewOutbox(db),
 	}
 }
 
@@ -162,7 +167,10 @@ var redisModule = fx.Module("redis",
 		newRedis,
 		func(cfg env.Redis) redisstore.Keys { return redisstore.Keys{Prefix: cfg.KeyPrefix} },
 		fx.Annotate(redisstore.NewSessionCache, fx.As(new(ports.SessionCache))),
-		fx.Annotate(redisstore.NewLoginThrottle, fx.As(new(ports.LoginThrottle))),
+		// Redis, and an in-process throttle with the same limits while Redis fails.
+		fx.Annotate(func(c redis.UniversalClient, k redisstore.Keys, clock ports.Clock, log *slog.Logger) *appaccounts.FallbackThrottle {
+			return appaccounts.NewFallbackThrottle(redisstore.NewThrottle(c, k), memory.NewThrottle(clock), log)
+		}, fx.As(new(ports.Throttle))),
 		checker(redisstore.NewHealth),
 	),
 )
@@ -238,10 +246,10 @@ func passwordPolicy(cfg env.Password) (password.Policy, error) {
 }
 
 func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos,
-	throttle ports.LoginThrottle, hasher ports.PasswordHasher, uow ports.UnitOfWork,
-	clock ports.Clock, random ports.Random, log *slog.Logger,
+	throttle ports.Throttle, hasher ports.PasswordHasher, uow ports.UnitOfWork,
+	clock ports.Clock, random ports.Random, log *slog.Logger, t env.Throttle,
 ) *appaccounts.Service {
-	cfg := appaccounts.Config{SessionAge: s.CookieAge, Policy: policy}
+	cfg := appaccounts.Config{SessionAge: s.CookieAge, Policy: policy, Throttle: throttleLimits(t), HashWorkers: t.HashWorkers}
 	return appaccounts.New(cfg, r.Users, r.Sessions, throttle, hasher, uow, clock, random, log)
 }
 

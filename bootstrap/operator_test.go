@@ -101,6 +101,7 @@ func TestDevelopmentCommandsRefuseWithoutDatabase(t *testing.T) {
 		{"changepassword", "root@example.com", "--password-stdin"},
 		{"clearsessions"},
 		{"revokesessions", "root@example.com"},
+		{"housekeeping"},
 		{"migrate", "up"},
 		{"migrate", "status"},
 		{"dbstats"},

@@ -35,6 +35,23 @@ func Defaults(e Environment) Settings {
 			SlowQuery:       200 * time.Millisecond,
 			Instances:       4,
 			ServerMaxConns:  60,
+			// Scale-out. A data migration another instance runs during a
+			// deploy can take minutes; waiting is cheaper than failing.
+			MigrateLockTimeout: 15 * time.Minute,
+			// migrate holds 2 (the lock's heartbeat and the migration), the
+			// other commands 1 or 2; a few may run at once during a deploy.
+			CommandConns: 5,
+			ReplicaPort:  3306,
+			// Same pool size as the primary: the replica takes the reads the
+			// primary's pool would otherwise have served.
+			ReplicaMaxOpenConns: 10,
+			// The replica reports lag in whole seconds (Seconds_Behind_Master),
+			// so 1 s would exclude it at the first hiccup.
+			ReplicaMaxLag: 2 * time.Second,
+			// Longer than the lag the replica may have while still used, plus
+			// the interval at which the lag is read.
+			ReplicaReadYourWrites: 5 * time.Second,
+			ReplicaServerMaxConns: 60,
 		},
 		Redis: Redis{
 			RedisDialTimeout:  2 * time.Second,
@@ -72,6 +89,10 @@ func Defaults(e Environment) Settings {
 			AccountWindow: 15 * time.Minute,
 			ClientLimit:   100,
 			ClientWindow:  time.Minute,
+			// Generous for a household or an office behind one address,
+			// far too few to enumerate accounts through the 409.
+			RegisterLimit:  20,
+			RegisterWindow: time.Hour,
 		},
 		Log:    Log{Level: "info", Format: "json"},
 		I18n:   I18n{LanguageCode: "en"},
@@ -79,6 +100,11 @@ func Defaults(e Environment) Settings {
 		// Clients retry for minutes, not days; a day covers a client that
 		// comes back online after a long interruption.
 		Idempotency: Idempotency{IdempotencyTTL: 24 * time.Hour},
+		// Django's PASSWORD_RESET_TIMEOUT is three days.
+		PasswordReset: PasswordReset{ResetTimeout: 72 * time.Hour, ResetThrottleEmail: 5,
+			ResetThrottleClient: 20, ResetThrottleWindow: time.Hour},
+		Email: Email{EmailPort: 587, EmailFrom: "Onit <webmaster@localhost>", EmailTLS: "starttls",
+			EmailTimeout: 10 * time.Second},
 	}
 	switch e {
 	case Development:
@@ -87,6 +113,7 @@ func Defaults(e Environment) Settings {
 		s.Sessions.CookieSecure = false
 		s.MySQL.MigrateOnStart = true
 		s.Log = Log{Level: "info", Format: "text"}
+		s.PasswordReset.PublicURL = "http://localhost:8080"
 	case Test:
 		s.Security.SecretKey = insecureDevKey
 		s.Sessions.CookieSecure = false

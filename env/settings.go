@@ -37,6 +37,11 @@ type Settings struct {
 	Metrics     Metrics
 	Checks      Checks
 	Idempotency Idempotency
+
+	// Password reset by email, the mail it sends and CORS (issue 15).
+	PasswordReset PasswordReset
+	Email         Email
+	CORS          CORS
 }
 
 // HTTP configures the API server.
@@ -69,6 +74,20 @@ type MySQL struct {
 	Instances       int           `env:"ONIT_MYSQL_EXPECTED_INSTANCES" help:"app instances sharing the database at peak (both colours of a blue/green deploy)"`
 	ServerMaxConns  int           `env:"ONIT_MYSQL_SERVER_MAX_CONNECTIONS" help:"the server's max_connections budget for Onit (db.t4g.micro: about 60 usable)"`
 	MigrateOnStart  bool          `env:"ONIT_MIGRATE_ON_START" help:"apply migrations when the server starts (development default; production: use --migrate)"`
+
+	// Scale-out: the migration step of a deploy and the connection budget
+	// across instances and commands.
+	MigrateLockTimeout time.Duration `env:"ONIT_MIGRATE_LOCK_TIMEOUT" help:"how long a migrator waits for another one's migration lock (a deploy's long data migration)"`
+	CommandConns       int           `env:"ONIT_MYSQL_COMMAND_CONNECTIONS" help:"connections reserved in the budget for onit commands (migrate, housekeeping, dbstats) running beside the instances"`
+	// The read replica (an RDS reader endpoint): same user, password,
+	// database and TLS settings as the primary.
+	ReplicaDSN            string        `env:"ONIT_MYSQL_REPLICA_DSN" secret:"dsn" help:"go-sql-driver DSN of a read replica (reader endpoint); lists and lag-tolerant reads use it; overrides ONIT_MYSQL_REPLICA_HOST"`
+	ReplicaHost           string        `env:"ONIT_MYSQL_REPLICA_HOST" help:"read replica host when no replica DSN is given (user, password, database and TLS as for the primary)"`
+	ReplicaPort           int           `env:"ONIT_MYSQL_REPLICA_PORT" help:"read replica port"`
+	ReplicaMaxOpenConns   int           `env:"ONIT_MYSQL_REPLICA_MAX_OPEN_CONNS" help:"replica pool size per instance"`
+	ReplicaMaxLag         time.Duration `env:"ONIT_MYSQL_REPLICA_MAX_LAG" help:"replication lag above which reads go to the primary (read from the replica's own status)"`
+	ReplicaReadYourWrites time.Duration `env:"ONIT_MYSQL_REPLICA_READ_YOUR_WRITES" help:"after a user's write, how long that user's reads go to the primary"`
+	ReplicaServerMaxConns int           `env:"ONIT_MYSQL_REPLICA_SERVER_MAX_CONNECTIONS" help:"the replica server's max_connections budget for Onit"`
 }
 
 // Redis configures the cache client.
@@ -105,10 +124,12 @@ type Security struct {
 	HSTSPreload           bool     `env:"ONIT_HSTS_PRELOAD" help:"add preload to HSTS"`
 	SSLRedirect           bool     `env:"ONIT_SSL_REDIRECT" help:"redirect plain HTTP to HTTPS"`
 	ProxySSLHeader        string   `env:"ONIT_SECURE_PROXY_SSL_HEADER" help:"header set by the trusted proxy with the original scheme (X-Forwarded-Proto)"`
-	ContentTypeNosniff    bool     `env:"ONIT_CONTENT_TYPE_NOSNIFF" help:"send X-Content-Type-Options: nosniff"`
-	ReferrerPolicy        string   `env:"ONIT_REFERRER_POLICY" help:"Referrer-Policy header value"`
-	CrossOriginOpener     string   `env:"ONIT_CROSS_ORIGIN_OPENER_POLICY" help:"Cross-Origin-Opener-Policy header value"`
-	FrameOptions          string   `env:"ONIT_X_FRAME_OPTIONS" help:"X-Frame-Options header value"`
+	// Forwarded headers are believed only from these peers.
+	TrustedProxies     []string `env:"ONIT_TRUSTED_PROXIES" envSeparator:"," help:"CIDR ranges of the proxies whose X-Forwarded-For and scheme header are believed (empty: none; the client is the right-most address outside them)"`
+	ContentTypeNosniff bool     `env:"ONIT_CONTENT_TYPE_NOSNIFF" help:"send X-Content-Type-Options: nosniff"`
+	ReferrerPolicy     string   `env:"ONIT_REFERRER_POLICY" help:"Referrer-Policy header value"`
+	CrossOriginOpener  string   `env:"ONIT_CROSS_ORIGIN_OPENER_POLICY" help:"Cross-Origin-Opener-Policy header value"`
+	FrameOptions       string   `env:"ONIT_X_FRAME_OPTIONS" help:"X-Frame-Options header value"`
 }
 
 // Sessions configures login sessions and their cookie.
@@ -130,12 +151,17 @@ type Password struct {
 	CommonListPath string   `env:"ONIT_PASSWORD_LIST_PATH" help:"gzip or plain list of common passwords replacing the embedded one"`
 }
 
-// Throttle configures login throttling.
+// Throttle configures the throttles in front of every password check
+// (login, password change, sign-up) and the password-hash pool.
 type Throttle struct {
-	AccountLimit  int           `env:"ONIT_LOGIN_THROTTLE_ACCOUNT" help:"failed logins per account per window"`
+	AccountLimit  int           `env:"ONIT_LOGIN_THROTTLE_ACCOUNT" help:"password checks per account per window (logins and password changes, counted before the check; a success resets)"`
 	AccountWindow time.Duration `env:"ONIT_LOGIN_THROTTLE_ACCOUNT_WINDOW" help:"window of the per-account limit"`
 	ClientLimit   int           `env:"ONIT_LOGIN_THROTTLE_CLIENT" help:"login attempts per client address per window"`
 	ClientWindow  time.Duration `env:"ONIT_LOGIN_THROTTLE_CLIENT_WINDOW" help:"window of the per-client limit"`
+	// Sign-ups and the hash pool guard the other password work.
+	RegisterLimit  int           `env:"ONIT_REGISTER_THROTTLE_CLIENT" help:"sign-up attempts per client address per window"`
+	RegisterWindow time.Duration `env:"ONIT_REGISTER_THROTTLE_WINDOW" help:"window of the per-client sign-up limit"`
+	HashWorkers    int           `env:"ONIT_PASSWORD_HASH_WORKERS" help:"password hashes running at once per instance (0: one per CPU); more wait or get 503"`
 }
 
 // Log configures log/slog.
@@ -169,4 +195,31 @@ type Checks struct {
 // Idempotency configures replays of keyed requests (Idempotency-Key).
 type Idempotency struct {
 	IdempotencyTTL time.Duration `env:"ONIT_IDEMPOTENCY_TTL" help:"how long a keyed request's response is kept for replay"`
+}
+
+// PasswordReset configures password resets by email (Django's
+// PASSWORD_RESET_TIMEOUT) and their throttle.
+type PasswordReset struct {
+	ResetTimeout        time.Duration `env:"ONIT_PASSWORD_RESET_TIMEOUT" help:"how long a password-reset link works (Django's PASSWORD_RESET_TIMEOUT)"`
+	ResetThrottleEmail  int           `env:"ONIT_PASSWORD_RESET_THROTTLE_EMAIL" help:"reset emails sent to one address per window (0: no limit)"`
+	ResetThrottleClient int           `env:"ONIT_PASSWORD_RESET_THROTTLE_CLIENT" help:"password-reset requests from one client address per window (0: no limit)"`
+	ResetThrottleWindow time.Duration `env:"ONIT_PASSWORD_RESET_THROTTLE_WINDOW" help:"window of the password-reset limits"`
+	PublicURL           string        `env:"ONIT_PUBLIC_URL" help:"the site's address as users reach it, for links in emails (https://onit.example.com)"`
+}
+
+// Email configures outgoing mail (Django's EMAIL_* settings). Without a
+// host, mail goes to the log (Django's console backend).
+type Email struct {
+	EmailHost     string        `env:"ONIT_EMAIL_HOST" help:"SMTP server; empty: emails are written to the log instead (console backend)"`
+	EmailPort     int           `env:"ONIT_EMAIL_PORT" help:"SMTP port (587 for STARTTLS, 465 for implicit TLS)"`
+	EmailUsername string        `env:"ONIT_EMAIL_USERNAME" help:"SMTP AUTH user (empty: no AUTH)"`
+	EmailPassword string        `env:"ONIT_EMAIL_PASSWORD" secret:"true" help:"SMTP AUTH password"`
+	EmailFrom     string        `env:"ONIT_EMAIL_FROM" help:"From address of Onit's emails (DEFAULT_FROM_EMAIL)"`
+	EmailTLS      string        `env:"ONIT_EMAIL_TLS" help:"starttls (required), tls (implicit, port 465) or none (local relay only)"`
+	EmailTimeout  time.Duration `env:"ONIT_EMAIL_TIMEOUT" help:"SMTP connect and command timeout"`
+}
+
+// CORS configures cross-origin requests from other sites' frontends.
+type CORS struct {
+	CORSAllowedOrigins []string `env:"ONIT_CORS_ALLOWED_ORIGINS" envSeparator:"," help:"exact origins (https://app.example.com) allowed to call the API cross-origin with credentials; empty: CORS off"`
 }

@@ -59,6 +59,7 @@ func (a *AccountsAPI) Register(api *echo.Group) {
 	api.GET("/me", a.me, a.Authenticate)
 	api.PATCH("/me", a.updateMe, a.Authenticate)
 	api.POST("/me/password", a.changePassword, a.Authenticate)
+	a.registerPasswordReset(api) // password_reset.go
 }
 
 // userDTO is the contract's User.
@@ -112,7 +113,7 @@ func (a *AccountsAPI) register(c echo.Context) error {
 		lang = *in.Language
 	}
 	u, err := a.svc.Register(c.Request().Context(), appaccounts.RegisterInput{
-		Email: in.Email, Password: in.Password, Name: in.Name, Language: lang})
+		Email: in.Email, Password: in.Password, Name: in.Name, Language: lang, ClientAddr: c.RealIP()})
 	if err != nil {
 		return err
 	}

@@ -35,9 +35,9 @@ func (s *Service) CreateSuperuser(ctx context.Context, email, name, pw string, s
 	if len(fields) > 0 {
 		return accounts.User{}, domain.Invalid(fields...)
 	}
-	hash, err := s.hasher.Hash(pw)
+	hash, err := s.hash(ctx, pw)
 	if err != nil {
-		return accounts.User{}, domain.Internal(err)
+		return accounts.User{}, err
 	}
 	u.PasswordHash = hash
 	u.IsStaff, u.IsSuperuser = true, true
@@ -71,9 +71,9 @@ func (s *Service) SetPassword(ctx context.Context, email, pw string, skipValidat
 	if fields := s.adminPasswordErrors(pw, u.Email, u.Name, skipValidation); len(fields) > 0 {
 		return 0, domain.Invalid(fields...)
 	}
-	hash, err := s.hasher.Hash(pw)
+	hash, err := s.hash(ctx, pw)
 	if err != nil {
-		return 0, domain.Internal(err)
+		return 0, err
 	}
 	var hashes []string
 	err = s.uow.Transact(ctx, func(ctx context.Context, r ports.Repos) error {

@@ -92,14 +92,20 @@ func TestLogin(t *testing.T) {
 		}
 	})
 
-	t.Run("throttle outage fails open", func(t *testing.T) {
+	t.Run("throttle outage falls back to the same limits in memory", func(t *testing.T) {
 		f := newFixture(t)
 		f.register(t, "ada@x.com")
 		f.throttle.down.Store(true)
 		f.login(t, "ada@x.com")
-		_, err := f.svc.Login(ctx, appaccounts.LoginInput{Email: "ada@x.com", Password: "nope-nope"})
-		if !errors.Is(err, accounts.ErrBadCredentials) {
-			t.Fatalf("Login = %v, want ErrBadCredentials", err)
+		for range 3 {
+			_, err := f.svc.Login(ctx, appaccounts.LoginInput{Email: "ada@x.com", Password: "nope-nope"})
+			if !errors.Is(err, accounts.ErrBadCredentials) {
+				t.Fatalf("Login = %v, want ErrBadCredentials", err)
+			}
+		}
+		_, err := f.svc.Login(ctx, appaccounts.LoginInput{Email: "ada@x.com", Password: goodPassword})
+		if !domain.IsKind(err, domain.KindRateLimited) {
+			t.Fatalf("Login after the limit during an outage = %v, want rate limited", err)
 		}
 	})
 

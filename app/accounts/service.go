@@ -29,6 +29,11 @@ type Config struct {
 	SessionAge time.Duration
 	// Policy holds the enabled password validators and their options.
 	Policy password.Policy
+	// Throttle holds the limits of the throttles in front of every
+	// password check.
+	Throttle ThrottleLimits
+	// HashWorkers bounds the password hashes running at once; 0: one per CPU.
+	HashWorkers int
 }
 
 // Service implements the accounts use cases over the ports.
@@ -36,8 +41,9 @@ type Service struct {
 	cfg      Config
 	users    ports.UserRepository
 	sessions ports.SessionRepository
-	throttle ports.LoginThrottle
+	throttle ports.Throttle
 	hasher   ports.PasswordHasher
+	pool     *HashPool
 	uow      ports.UnitOfWork
 	clock    ports.Clock
 	random   ports.Random
@@ -45,19 +51,22 @@ type Service struct {
 
 	local ports.LocalSessionCache // nil: no instance-local copies
 	revs  ports.Revocations       // set together with local
+
+	resets *resets // nil: password resets are off (UsePasswordResets)
 }
 
-// New builds the service. The unit of work is needed only by ChangePassword,
+// New builds the service. Every password hash it computes runs on its
+// HashPool of cfg.HashWorkers slots. The unit of work is needed only by ChangePassword,
 // which changes a user and that user's sessions together. A nil log discards.
 func New(cfg Config, users ports.UserRepository, sessions ports.SessionRepository,
-	throttle ports.LoginThrottle, hasher ports.PasswordHasher,
+	throttle ports.Throttle, hasher ports.PasswordHasher,
 	uow ports.UnitOfWork, clock ports.Clock, random ports.Random, log *slog.Logger,
 ) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{cfg: cfg, users: users, sessions: sessions, throttle: throttle,
-		hasher: hasher, uow: uow, clock: clock, random: random, log: log}
+		hasher: hasher, pool: NewHashPool(cfg.HashWorkers), uow: uow, clock: clock, random: random, log: log}
 }
 
 // UseLocalSessions puts an instance-local cache of sessions and users in

@@ -41,6 +41,7 @@ func New(t testing.TB) (redis.UniversalClient, redisstore.Keys) {
 		t.Logf("redistest: Redis at %s unreachable (%v); using miniredis", ts.RedisAddr, err)
 	}
 	m := miniredis.RunT(t)
+	m.ClockTTL(true) // TTLs run on the wall clock, as on Redis
 	c, err := redisstore.NewClient(settings(m.Addr(), time.Second), nil)
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
