@@ -130,6 +130,18 @@ type TaskRepository interface {
 	// Update locks the task, applies fn and saves the result (compare-and-set
 	// on the version read). NotFound when absent; fn's error aborts.
 	Update(ctx context.Context, id int64, fn func(*projects.Task) error) (projects.Task, error)
+	// CreateIfMember inserts t and sets its ID only when t.CreatedBy is a
+	// member of t.ProjectID and, when t.AssigneeID is set, so is the
+	// assignee, checked and inserted in one statement. created is false,
+	// and nothing is written, when a check fails (the project is gone
+	// included); the caller asks MemberRepository.Roles which.
+	CreateIfMember(ctx context.Context, t *projects.Task) (created bool, err error)
+	// SaveIfMember stores t's changeable fields and version only when the
+	// stored version is still prev, userID is a member of the task's
+	// project and a set assignee is one too, checked and written in one
+	// statement. saved is false when any of that fails (the task is gone
+	// included); the caller reads again to tell which.
+	SaveIfMember(ctx context.Context, t projects.Task, prev, userID int64) (saved bool, err error)
 	// Delete removes the task and its comments. NotFound when absent.
 	Delete(ctx context.Context, id int64) error
 }

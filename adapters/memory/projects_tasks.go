@@ -128,6 +128,49 @@ func (r *TaskRepository) Update(_ context.Context, id int64, fn func(*dp.Task) e
 	return t, nil
 }
 
+// CreateIfMember inserts t when its creator (and assignee, if any) are
+// members of its project.
+func (r *TaskRepository) CreateIfMember(_ context.Context, t *dp.Task) (bool, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	members := r.s.d.members[t.ProjectID]
+	if _, ok := members[t.CreatedBy]; !ok {
+		return false, nil
+	}
+	if t.AssigneeID != nil {
+		if _, ok := members[*t.AssigneeID]; !ok {
+			return false, nil
+		}
+	}
+	r.s.d.seq++
+	t.ID = r.s.d.seq
+	r.s.d.tasks[t.ID] = *t
+	return true, nil
+}
+
+// SaveIfMember stores t when the stored version is prev and userID (and a
+// set assignee) are members of its project.
+func (r *TaskRepository) SaveIfMember(_ context.Context, t dp.Task, prev, userID int64) (bool, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	cur, ok := r.s.d.tasks[t.ID]
+	if !ok || cur.Version != prev {
+		return false, nil
+	}
+	members := r.s.d.members[cur.ProjectID]
+	if _, ok := members[userID]; !ok {
+		return false, nil
+	}
+	if t.AssigneeID != nil {
+		if _, ok := members[*t.AssigneeID]; !ok {
+			return false, nil
+		}
+	}
+	t.ProjectID, t.CreatedBy, t.CreatedAt = cur.ProjectID, cur.CreatedBy, cur.CreatedAt
+	r.s.d.tasks[t.ID] = t
+	return true, nil
+}
+
 // Delete removes the task and its comments; NotFound when absent.
 func (r *TaskRepository) Delete(_ context.Context, id int64) error {
 	r.s.mu.Lock()

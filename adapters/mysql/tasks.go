@@ -281,6 +281,64 @@ func (r *TaskRepository) Update(ctx context.Context, id int64, fn func(*dp.Task)
 	return n.toDomain(), nil
 }
 
+// CreateIfMember inserts t with an INSERT … SELECT whose SELECT yields a
+// row only when the creator (and the assignee, if set) are members: the
+// authorisation and the write are one autocommit statement, one round
+// trip. Under READ COMMITTED the membership is a consistent read, as the
+// role read of a transaction was.
+func (r *TaskRepository) CreateIfMember(ctx context.Context, t *dp.Task) (bool, error) {
+	n := taskFromDomain(*t)
+	q := "INSERT INTO tasks (project_id, title, description, status, priority, assignee_id, due_date, due_order," +
+		" created_by, created_at, updated_at, completed_at, version)" +
+		" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM project_members AS m WHERE m.project_id = ? AND m.user_id = ?"
+	args := []any{n.ProjectID, n.Title, n.Description, n.Status, n.Priority, n.AssigneeID, n.DueDate, n.DueOrder,
+		n.CreatedBy, n.CreatedAt, n.UpdatedAt, n.CompletedAt, n.Version, n.ProjectID, n.CreatedBy}
+	if n.AssigneeID != nil {
+		q += " AND EXISTS (SELECT 1 FROM project_members AS a WHERE a.project_id = ? AND a.user_id = ?)"
+		args = append(args, n.ProjectID, *n.AssigneeID)
+	}
+	res, err := r.db.NewRaw(q, args...).Exec(ctx)
+	if err != nil {
+		return false, missingParent(err, taskParents)
+	}
+	affected, err := res.RowsAffected()
+	if err != nil || affected == 0 {
+		return false, MapError(err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return false, MapError(err)
+	}
+	t.ID = id
+	return true, nil
+}
+
+// SaveIfMember is one UPDATE joined with the caller's membership and
+// guarded by the version read: the authorisation and the compare-and-set
+// write are one autocommit statement. Of two writers holding the same
+// version exactly one matches; the other changes nothing.
+func (r *TaskRepository) SaveIfMember(ctx context.Context, t dp.Task, prev, userID int64) (bool, error) {
+	n := taskFromDomain(t)
+	q := "UPDATE tasks AS t JOIN project_members AS m ON m.project_id = t.project_id AND m.user_id = ?" +
+		" SET t.title = ?, t.description = ?, t.status = ?, t.priority = ?, t.assignee_id = ?, t.due_date = ?," +
+		" t.due_order = ?, t.updated_at = ?, t.completed_at = ?, t.version = ? WHERE t.id = ? AND t.version = ?"
+	args := []any{userID, n.Title, n.Description, n.Status, n.Priority, n.AssigneeID, n.DueDate, n.DueOrder,
+		n.UpdatedAt, n.CompletedAt, n.Version, n.ID, prev}
+	if n.AssigneeID != nil {
+		q += " AND EXISTS (SELECT 1 FROM project_members AS a WHERE a.project_id = t.project_id AND a.user_id = ?)"
+		args = append(args, *n.AssigneeID)
+	}
+	res, err := r.db.NewRaw(q, args...).Exec(ctx)
+	if err != nil {
+		return false, missingParent(err, taskParents)
+	}
+	affected, err := res.RowsAffected()
+	if err != nil {
+		return false, MapError(err)
+	}
+	return affected > 0, nil
+}
+
 // Delete removes the task; comments go with it by foreign-key cascade.
 func (r *TaskRepository) Delete(ctx context.Context, id int64) error {
 	res, err := r.db.NewRaw("DELETE FROM tasks WHERE id = ?", id).Exec(ctx)

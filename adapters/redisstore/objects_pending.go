@@ -19,8 +19,10 @@ import (
 // back, however late it runs. Until its replay succeeds, reads of a key
 // with a pending fill are misses, served from MySQL.
 //
-// Replays run on the request path, at most one at a time and at most every
-// replayEvery, so an outage costs no extra round trip per request. The
+// Replays are started by reads, at most one at a time and at most every
+// replayEvery, and run in the background: after a long outage thousands of
+// fills may be waiting, and the request that notices Redis is back must not
+// wait for them (each fill is one call with its own budget). The
 // memory is bounded (maxPendingFills fills); past that the cache no longer knows
 // which entries are stale, and once Redis answers again it distrusts every
 // entry for one TTL (reads are misses), after which any entry written
@@ -80,7 +82,7 @@ func (p *pendingFills) add(op string, keys []string, args []any) {
 func (o *ObjectCache) usable(ctx context.Context, keys ...string) bool {
 	p := &o.pending
 	if p.count.Load() > 0 {
-		o.replay(ctx)
+		o.startReplay()
 	}
 	if until := o.distrustUntil.Load(); until != 0 && time.Now().UnixNano() < until {
 		return false
@@ -98,16 +100,25 @@ func (o *ObjectCache) usable(ctx context.Context, keys ...string) bool {
 	return true
 }
 
-// replay runs the pending fills in order until one fails (Redis is still
-// away) and forgets those that succeeded. Other callers do not wait for it.
-func (o *ObjectCache) replay(ctx context.Context) {
+// startReplay starts a replay in the background when it is time to and
+// none is running.
+func (o *ObjectCache) startReplay() {
 	p := &o.pending
 	now := time.Now().UnixNano()
 	if now < p.nextReplay.Load() || !p.replaying.TryLock() {
 		return
 	}
-	defer p.replaying.Unlock()
 	p.nextReplay.Store(now + int64(replayEvery))
+	go func() {
+		defer p.replaying.Unlock()
+		o.replay(context.Background())
+	}()
+}
+
+// replay runs the pending fills in order until one fails (Redis is still
+// away) and forgets those that succeeded. The caller holds p.replaying.
+func (o *ObjectCache) replay(ctx context.Context) {
+	p := &o.pending
 	p.mu.Lock()
 	batch := p.fills[:len(p.fills):len(p.fills)]
 	p.mu.Unlock()

@@ -7,19 +7,20 @@
 // # Round-trips on a warm cache
 //
 // Reads go to the ProjectCache first (one Redis command each) and to MySQL
-// on a miss; writes run in one transaction and then refresh the cache with
-// one command. Per endpoint, warm cache, statements not counting BEGIN/COMMIT
-// (the budgets count them: POST and PATCH task are 4 each with them;
-// bootstrap/onittest/budget_test.go asserts those budgets):
+// on a miss. Writes never trust a cache for authorisation: each one checks
+// membership against MySQL in its own statement or transaction, then
+// refreshes the cache with one command. Per endpoint, warm cache,
+// statements not counting BEGIN/COMMIT (bootstrap/onittest/budget_test.go
+// asserts the budgets of the endpoints):
 //
 //	GET project, GET task          0 MySQL, 1 Redis
 //	GET lists of tasks, members    1 MySQL, 1 Redis (the caller's role)
 //	GET comments                   1 MySQL, 1 Redis (task and role in one script)
 //	GET projects                   1 MySQL, 0 Redis
 //	POST project                   2 MySQL (+1 with Idempotency-Key), 1 Redis
-//	POST task                      2 MySQL (+1 with Idempotency-Key), 1 Redis
+//	POST task                      1 MySQL (INSERT … SELECT, autocommit; a transaction of 3 with Idempotency-Key), 1 Redis
 //	POST comment                   2 MySQL (+1 with Idempotency-Key), 0 Redis
-//	PATCH task                     2 MySQL (lock, update; +1 roles when the assignee changes), 2 Redis (task and role, refresh)
+//	PATCH task                     2 MySQL (read, UPDATE … JOIN membership WHERE version), 1 Redis (refresh)
 //	PATCH project                  3 MySQL, 1 Redis
 //	DELETE task                    3 MySQL, 1 Redis
 //	DELETE project                 2 MySQL (foreign keys cascade), 1 Redis

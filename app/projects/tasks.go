@@ -55,11 +55,29 @@ func (s *Service) ListTasks(ctx context.Context, caller int64, q ports.TaskQuery
 
 // CreateTask creates a task in a project; any member may. The assignee must
 // be a member (ErrAssigneeNotMember).
+//
+// Without an Idempotency-Key it is one statement: an INSERT … SELECT that
+// carries the membership checks (ports.TaskRepository.CreateIfMember),
+// autocommit; only when it inserts nothing does a second read tell the
+// caller why. With a key it is one transaction that also stores the
+// response (see runCreate).
 func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.TaskDraft, idemKey string) (t dp.Task, replayed bool, err error) {
 	now := s.now()
 	t0, err := dp.NewTask(projectID, caller, d, now)
 	if err != nil {
 		return dp.Task{}, false, err
+	}
+	if idemKey == "" {
+		t = t0
+		created, err := s.repos.Tasks.CreateIfMember(ctx, &t)
+		if err != nil {
+			return dp.Task{}, false, err
+		}
+		if !created {
+			return dp.Task{}, false, s.whyNot(ctx, projectID, caller, d.AssigneeID)
+		}
+		s.cache.PutTask(ctx, t, ports.Access{})
+		return t, false, nil
 	}
 	t, replayed, err = runCreate(ctx, s, caller, idemKey, fmt.Sprintf("task:%d", projectID), d, func(ctx context.Context, r ports.Repos) (dp.Task, error) {
 		ids := []int64{caller}
@@ -86,6 +104,27 @@ func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.
 	return t, replayed, err
 }
 
+// whyNot explains a write refused by its membership checks: NotFound when
+// the caller is not a member (or the project is gone), ErrAssigneeNotMember
+// when the assignee is not one, Conflict when both are members by now (the
+// membership changed between the write and this read; the client retries).
+func (s *Service) whyNot(ctx context.Context, projectID, caller int64, assignee *int64) error {
+	ids := []int64{caller}
+	if assignee != nil {
+		ids = append(ids, *assignee)
+	}
+	roles, _, err := s.repos.Members.Roles(ctx, projectID, ids...)
+	switch {
+	case err != nil:
+		return err
+	case roles[caller] == dp.RoleNone:
+		return domain.ErrNotFound
+	case assignee != nil && roles[*assignee] == dp.RoleNone:
+		return dp.ErrAssigneeNotMember
+	}
+	return domain.ErrConflict
+}
+
 // GetTask returns a task of a project the caller is a member of.
 func (s *Service) GetTask(ctx context.Context, caller, id int64) (dp.Task, error) {
 	t, _, err := s.taskAccess(ctx, caller, id)
@@ -93,53 +132,58 @@ func (s *Service) GetTask(ctx context.Context, caller, id int64) (dp.Task, error
 }
 
 // UpdateTask applies changes to a task; any member may. ifMatch lists the
-// versions the client accepts (nil: any); the check runs under the row lock,
-// so of two writers holding the same version exactly one wins.
+// versions the client accepts (nil: any).
 //
-// The caller's membership is read before the transaction, from the cache
-// with the task (one Redis command; MySQL on a miss), as every read of the
-// task does, rather than by a roles query inside it: that keeps a warm PATCH
-// at four statements (BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT), the
-// issue's budget. It is no weaker than the in-transaction read was: under
-// READ COMMITTED that read did not lock the membership row either, so a
-// removal could commit right after it just as it can after the cache read;
-// and the cache's roles are versioned with the project, so a removal's own
-// cache refresh makes them unreadable at once. A new assignee is still
-// checked inside the transaction (one more statement, only then).
+// Two statements, both on MySQL, never a cache (writes authorise against
+// the truth): the task with the caller's role (one read), then one UPDATE
+// joined with the caller's membership and guarded by the version read
+// (ports.TaskRepository.SaveIfMember), autocommit. Of two writers holding
+// the same version exactly one matches; the other reads again and gets
+// PreconditionFailed when it sent If-Match, or has its change applied to
+// the newer version when it did not (at most maxWriteAttempts times).
 func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskChanges, ifMatch []int64) (dp.Task, error) {
-	if _, _, err := s.taskAccess(ctx, caller, id); err != nil {
-		return dp.Task{}, err
-	}
-	now := s.now()
-	var t dp.Task
-	err := s.uow.Transact(ctx, func(ctx context.Context, r ports.Repos) error {
-		var err error
-		t, err = r.Tasks.Update(ctx, id, func(t *dp.Task) error {
-			if !versionMatches(ifMatch, t.Version) {
-				return domain.ErrPreconditionFailed
+	for range maxWriteAttempts {
+		cur, a, err := s.repos.Tasks.ByIDForUser(ctx, id, caller)
+		if err != nil {
+			return dp.Task{}, err
+		}
+		if a.Role == dp.RoleNone {
+			return dp.Task{}, domain.ErrNotFound
+		}
+		if !versionMatches(ifMatch, cur.Version) {
+			return dp.Task{}, domain.ErrPreconditionFailed
+		}
+		next := cur
+		if err := next.Apply(c, s.now()); err != nil {
+			return dp.Task{}, err
+		}
+		saved, err := s.repos.Tasks.SaveIfMember(ctx, next, cur.Version, caller)
+		if err != nil {
+			return dp.Task{}, err
+		}
+		if saved {
+			s.cache.PutTask(ctx, next, ports.Access{})
+			return next, nil
+		}
+		// Refused: another writer won, the caller lost the membership, or
+		// the new assignee is not a member. The next read tells the first
+		// two apart; only the assignee needs a question of its own.
+		if c.AssigneeChanged(cur) {
+			roles, _, err := s.repos.Members.Roles(ctx, cur.ProjectID, *c.AssigneeID)
+			if err != nil {
+				return dp.Task{}, err
 			}
-			if c.AssigneeChanged(*t) {
-				roles, _, err := r.Members.Roles(ctx, t.ProjectID, caller, *c.AssigneeID)
-				if err != nil {
-					return err
-				}
-				if roles[caller] == dp.RoleNone {
-					return domain.ErrNotFound
-				}
-				if roles[*c.AssigneeID] == dp.RoleNone {
-					return dp.ErrAssigneeNotMember
-				}
+			if roles[*c.AssigneeID] == dp.RoleNone {
+				return dp.Task{}, dp.ErrAssigneeNotMember
 			}
-			return t.Apply(c, now)
-		})
-		return err
-	})
-	if err != nil {
-		return dp.Task{}, err
+		}
 	}
-	s.cache.PutTask(ctx, t, ports.Access{})
-	return t, nil
+	return dp.Task{}, domain.ErrConflict
 }
+
+// maxWriteAttempts bounds the read-and-write rounds of a write that keeps
+// losing to concurrent writers; past it the client is told Conflict.
+const maxWriteAttempts = 3
 
 // DeleteTask deletes a task and its comments; any member may.
 func (s *Service) DeleteTask(ctx context.Context, caller, id int64, ifMatch []int64) error {

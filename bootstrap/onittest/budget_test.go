@@ -34,6 +34,11 @@ var _ redisstore.Observer = (*roundTrips)(nil)
 func (c *roundTrips) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
 
 func (c *roundTrips) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	// The invalidation log's reader polls on the same pool every 250 ms in
+	// the background; its statements are no request's cost.
+	if strings.Contains(ev.Query, "FROM `invalidations`") || strings.Contains(ev.Query, "FROM invalidations") {
+		return
+	}
 	kw, _, _ := strings.Cut(strings.TrimSpace(ev.Query), " ")
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -104,10 +109,14 @@ func TestRoundTripBudgets(t *testing.T) {
 		{"GET one task", "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, nil, http.StatusOK, budget{0, 1, false}},
 		{"GET one project", "GET", fmt.Sprintf("/api/v1/projects/%d", project), nil, nil, http.StatusOK, budget{0, 1, false}},
 		{"GET task list (50 of 60)", "GET", fmt.Sprintf("/api/v1/projects/%d/tasks?limit=50", project), nil, nil, http.StatusOK, budget{2, 1, false}},
+		// Writes authorise against MySQL in their own statement (issue 11
+		// §4) and take one round trip (POST: INSERT … SELECT) or two
+		// (PATCH: the read, then UPDATE … JOIN membership WHERE version);
+		// the one Redis command refreshes the cache.
 		{"POST a task", "POST", fmt.Sprintf("/api/v1/projects/%d/tasks", project), map[string]any{"title": "one more"}, nil,
-			http.StatusCreated, budget{4, 2, true}},
+			http.StatusCreated, budget{1, 1, false}},
 		{"PATCH a task with If-Match", "PATCH", fmt.Sprintf("/api/v1/tasks/%d", task), map[string]any{"status": "in_progress"},
-			func() []string { return []string{"If-Match", etag} }, http.StatusOK, budget{4, 2, true}},
+			func() []string { return []string{"If-Match", etag} }, http.StatusOK, budget{2, 1, false}},
 	}
 	for _, tt := range tests {
 		// Not parallel: the counters are the app's, and a warm cache is the

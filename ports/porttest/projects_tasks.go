@@ -75,6 +75,53 @@ func TaskRepository(t *testing.T, f ProjectsFixture) {
 		assertKind(t, "task in absent project", r.Tasks.Create(ctx, &orphan), domain.KindNotFound)
 	})
 
+	t.Run("writes checked against membership in the same statement", func(t *testing.T) {
+		owner, stranger := f.NewUser(t), f.NewUser(t)
+		p := f.newProject(t, owner)
+		draft := func(by int64, assignee *int64) dp.Task {
+			return dp.Task{ProjectID: p.ID, Title: "m", Status: dp.StatusTodo, Priority: dp.PriorityLow,
+				AssigneeID: assignee, CreatedBy: by, CreatedAt: base, UpdatedAt: base, Version: 1}
+		}
+		for name, tk := range map[string]dp.Task{
+			"a stranger's task":      draft(stranger, nil),
+			"a stranger as assignee": draft(owner, &stranger),
+			"a task in no project":   {ProjectID: 1 << 62, Title: "x", Status: dp.StatusTodo, Priority: dp.PriorityLow, CreatedBy: owner, CreatedAt: base, UpdatedAt: base, Version: 1},
+		} {
+			if created, err := r.Tasks.CreateIfMember(ctx, &tk); err != nil || created {
+				t.Errorf("CreateIfMember(%s) = %v, %v; want nothing created", name, created, err)
+			}
+		}
+		tk := draft(owner, &owner)
+		if created, err := r.Tasks.CreateIfMember(ctx, &tk); err != nil || !created || tk.ID == 0 {
+			t.Fatalf("CreateIfMember(member) = %v, %v, ID %d", created, err, tk.ID)
+		}
+		if got, err := r.Tasks.ByID(ctx, tk.ID); err != nil || !sameTask(got, tk) {
+			t.Fatalf("ByID = %+v, %v\nwant %+v", got, err, tk)
+		}
+		next := tk
+		title := "changed"
+		if err := next.Apply(dp.TaskChanges{Title: &title}, base.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if saved, err := r.Tasks.SaveIfMember(ctx, next, tk.Version, stranger); err != nil || saved {
+			t.Fatalf("SaveIfMember(stranger) = %v, %v; want refused", saved, err)
+		}
+		withStranger := next
+		withStranger.AssigneeID = &stranger
+		if saved, err := r.Tasks.SaveIfMember(ctx, withStranger, tk.Version, owner); err != nil || saved {
+			t.Fatalf("SaveIfMember(stranger as assignee) = %v, %v; want refused", saved, err)
+		}
+		if saved, err := r.Tasks.SaveIfMember(ctx, next, tk.Version, owner); err != nil || !saved {
+			t.Fatalf("SaveIfMember(member) = %v, %v", saved, err)
+		}
+		if saved, err := r.Tasks.SaveIfMember(ctx, next, tk.Version, owner); err != nil || saved {
+			t.Fatalf("SaveIfMember with a stale version = %v, %v; want refused", saved, err)
+		}
+		if got, _ := r.Tasks.ByID(ctx, tk.ID); !sameTask(got, next) {
+			t.Fatalf("after SaveIfMember: %+v\nwant %+v", got, next)
+		}
+	})
+
 	t.Run("task lists: filters and orders combine, pages walk every row once", func(t *testing.T) {
 		owner, other := f.NewUser(t), f.NewUser(t)
 		p := f.newProject(t, owner)
