@@ -23,9 +23,10 @@ func server(s env.Settings, logs io.Writer) fx.Option {
 		projectsModule,
 		i18nModule,
 		httpModule,
-		operationsModule,    // bootstrap/operations.go: metrics
-		mailModule,          // bootstrap/mail.go: email and the outbox sender
-		passwordResetModule, // bootstrap/mail.go: password resets
+		operationsModule,      // bootstrap/operations.go: metrics
+		mailModule,            // bootstrap/mail.go: email and the outbox sender
+		passwordResetModule,   // bootstrap/mail.go: password resets
+		sessionActivityModule, // bootstrap/activity.go: sessions' last use
 		fx.StartTimeout(startTimeout(s)),
 		// Stop must outlast the drain: the readiness delay plus the
 		// in-flight requests' grace, plus time to close the pools.
