@@ -49,6 +49,11 @@ var specs = []Spec{
 	{"onit.W061", Warning, true, "", "production with MySQL or Redis on a loopback address"},
 	{"onit.W062", Warning, true, "", "/metrics is not exposed: no ONIT_METRICS_ADDR and no ONIT_METRICS_TOKEN outside development"},
 	{"onit.W063", Warning, true, "", "ONIT_METRICS_TOKEN shorter than 32 characters"},
+	// Email, links and CORS (issue 15).
+	{"onit.W070", Warning, true, "", "no ONIT_EMAIL_HOST outside development: emails (password resets) are only written to the log"},
+	{"onit.W071", Warning, true, "", "ONIT_PUBLIC_URL unset or not https: links in emails point elsewhere or travel in clear"},
+	{"onit.W072", Warning, true, "", "ONIT_CORS_ALLOWED_ORIGINS holds * or a plain-http origin"},
+	{"onit.W073", Warning, true, "", "SMTP AUTH over an unencrypted connection (ONIT_EMAIL_TLS=none with a username)"},
 }
 
 var specByID = func() map[string]Spec {
