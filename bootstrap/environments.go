@@ -27,20 +27,13 @@ func server(s env.Settings, logs io.Writer) fx.Option {
 		mailModule,            // bootstrap/mail.go: email and the outbox sender
 		passwordResetModule,   // bootstrap/mail.go: password resets
 		sessionActivityModule, // bootstrap/activity.go: sessions' last use
-		fx.StartTimeout(startTimeout(s)),
+		// Migrating on start happens before start (migrate.go), outside
+		// this timeout: it covers connecting and the start hooks only.
+		fx.StartTimeout(30*time.Second),
 		// Stop must outlast the drain: the readiness delay plus the
 		// in-flight requests' grace, plus time to close the pools.
 		fx.StopTimeout(s.HTTP.ShutdownDelay+s.HTTP.ShutdownTimeout+5*time.Second),
 	)
-}
-
-// startTimeout covers connecting and, when the composition migrates on
-// start, goose's lock wait (up to 5 minutes behind another migrator).
-func startTimeout(s env.Settings) time.Duration {
-	if s.MySQL.MigrateOnStart {
-		return 6 * time.Minute
-	}
-	return 30 * time.Second
 }
 
 // migrating is the migrate-on-start module when the settings ask for it

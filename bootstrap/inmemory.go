@@ -42,7 +42,7 @@ func InMemory(s env.Settings, logs io.Writer) fx.Option {
 		httpModule,
 		fx.Module("passwordreset", fx.Invoke(func(svc *appaccounts.Service, s env.Settings, r ports.Repos,
 			clock ports.Clock, cat *i18n.Catalog) {
-			svc.UsePasswordResets(resetConfig(s), r.PasswordResets, memory.NewRateLimiter(clock), memory.NewRateLimiter(clock), cat)
+			svc.UsePasswordResets(resetConfig(s), r.PasswordResets, cat)
 		})),
 		fx.NopLogger,
 	)
@@ -64,9 +64,7 @@ var memoryModule = fx.Module("memory",
 		},
 		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),
-		fx.Annotate(func(clock ports.Clock, t env.Throttle) *memory.LoginThrottle {
-			return memory.NewLoginThrottle(clock, throttleLimits(t))
-		}, fx.As(new(ports.LoginThrottle))),
+		fx.Annotate(memory.NewThrottle, fx.As(new(ports.Throttle))),
 	),
 )
 

@@ -9,8 +9,6 @@ import (
 
 	"github.com/onitapp/onit/adapters/i18n"
 	"github.com/onitapp/onit/adapters/mail"
-	"github.com/onitapp/onit/adapters/memory"
-	"github.com/onitapp/onit/adapters/redisstore"
 	appaccounts "github.com/onitapp/onit/app/accounts"
 	"github.com/onitapp/onit/app/outbox"
 	"github.com/onitapp/onit/env"
@@ -75,16 +73,14 @@ func runOutboxSender(lc fx.Lifecycle, s *outbox.Sender) {
 }
 
 // passwordResetModule switches password resets on in the accounts
-// service: the Redis rate limiter with this instance's memory as its
-// fallback, the catalog for the emails, and the public URL for links.
+// service, counted on its throttle: the catalog for the emails, and the
+// public URL for links.
 var passwordResetModule = fx.Module("passwordreset",
-	fx.Provide(fx.Annotate(redisstore.NewRateLimiter, fx.As(new(ports.RateLimiter)))),
 	fx.Invoke(usePasswordResets),
 )
 
-func usePasswordResets(svc *appaccounts.Service, s env.Settings, r ports.Repos, limiter ports.RateLimiter,
-	clock ports.Clock, cat *i18n.Catalog) {
-	svc.UsePasswordResets(resetConfig(s), r.PasswordResets, limiter, memory.NewRateLimiter(clock), cat)
+func usePasswordResets(svc *appaccounts.Service, s env.Settings, r ports.Repos, cat *i18n.Catalog) {
+	svc.UsePasswordResets(resetConfig(s), r.PasswordResets, cat)
 }
 
 // resetConfig fills the service's reset settings. Without ONIT_PUBLIC_URL

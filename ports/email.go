@@ -51,14 +51,6 @@ type PasswordResetRepository interface {
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 }
 
-// RateLimiter counts hits per key in fixed windows.
-type RateLimiter interface {
-	// Hit counts one hit on key and returns how long to wait before the
-	// next is allowed: 0 while the window holds at most limit hits.
-	// Unavailable when the store failed; the caller decides what then.
-	Hit(ctx context.Context, key string, limit int, window time.Duration) (time.Duration, error)
-}
-
 // Translator renders messages of the i18n catalog, for text the core
 // composes itself (emails). An unknown language falls back to the default.
 type Translator interface {

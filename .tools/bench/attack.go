@@ -43,6 +43,12 @@ type Run struct {
 	GoroutinesAfter  *int    `json:"goroutines_after"`
 	ExtraRequests    int     `json:"extra_requests,omitempty"` // re-reads after failed PATCHes
 	Stopped          string  `json:"stopped,omitempty"`        // why the run ended early
+	CPU              CPU     `json:"cpu"`
+	// Ceiling is the ceiling program's run this one is compared with (max
+	// runs only): its key, its req/s and this run's fraction of it.
+	Ceiling    string  `json:"ceiling,omitempty"`
+	CeilingRPS float64 `json:"ceiling_requests_per_second,omitempty"`
+	Fraction   float64 `json:"fraction_of_ceiling,omitempty"`
 }
 
 // attacker drives one run with vegeta on its own transport, so its
@@ -78,7 +84,11 @@ func attack(ctx context.Context, sc scenario, mode Mode, du time.Duration, conns
 		if sc.observe != nil {
 			sc.observe(res)
 		}
-		col.add(res.Timestamp, res.Latency, int(res.Code), int(res.Code) == sc.want, res.Error)
+		want := sc.want
+		if sc.wantPost != 0 && res.Method == http.MethodPost {
+			want = sc.wantPost
+		}
+		col.add(res.Timestamp, res.Latency, int(res.Code), int(res.Code) == want, res.Error)
 	}
 	if ctx.Err() != nil && stopped == "" {
 		stopped = "interrupted"

@@ -34,6 +34,9 @@ const defaultMySQLDSN = "onit_ci:onit_ci@tcp(127.0.0.1:3306)/"
 const mysqlDSNVar = "ONIT_BENCH_MYSQL_DSN"
 
 func main() {
+	if addr := os.Getenv(ceilingAddrVar); addr != "" {
+		os.Exit(ceilingMain(addr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	code := mainCode(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -73,7 +76,7 @@ func parseArgs(args []string, stderr io.Writer, dsnFromEnv func() string) (optio
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of each run")
 	fs.IntVar(&o.Connections, "connections", 32, "concurrent connections (and vegeta workers) of each run")
 	fs.StringVar(&o.MySQLDSN, "mysql-dsn", "", "MariaDB server DSN; a fresh database onit_bench_<time> is created on it (default $"+mysqlDSNVar+" or "+defaultMySQLDSN+")")
-	fs.StringVar(&o.RedisAddr, "redis", "127.0.0.1:6379", "Redis address; keys go under a unique prefix and are deleted afterwards")
+	fs.StringVar(&o.RedisAddr, "redis", privateRedis, "Redis address, or "+privateRedis+": a redis-server of the bench's own on a free port, so INFO commandstats counts only Onit's commands; keys go under a unique prefix and are deleted afterwards")
 	fs.StringVar(&o.Out, "out", ".bench", "output folder, relative to the module root (git-ignored)")
 	fs.StringVar(&scenarios, "scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios to run")
 	fs.StringVar(&modes, "modes", "rate,max", "comma-separated modes: rate (fixed --rate) and max (as fast as --connections go)")
@@ -82,8 +85,25 @@ func parseArgs(args []string, stderr io.Writer, dsnFromEnv func() string) (optio
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "client timeout of one request")
 	fs.DurationVar(&o.Pause, "pause", time.Second, "pause between runs, so one run's tail does not colour the next")
 	fs.IntVar(&o.Iterations, "password-iterations", 0, "override ONIT_PASSWORD_ITERATIONS (0: the production default, so login measures the real cost)")
+	fs.BoolVar(&o.Quick, "quick", false, "the quick subset for re-measuring: "+strings.Join(quickScenarios, ",")+" at max rate only, 5s each, no keyset comparison (flags given explicitly still win)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.Quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["scenarios"] {
+			scenarios = strings.Join(quickScenarios, ",")
+		}
+		if !set["modes"] {
+			modes = "max"
+		}
+		if !set["duration"] {
+			o.Duration = 5 * time.Second
+		}
+		if !set["deep-page"] {
+			o.DeepPage = 0
+		}
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())

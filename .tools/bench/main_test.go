@@ -15,6 +15,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// TestMain lets the test binary be the ceiling program too, as the bench
+// binary is: the smoke test starts os.Executable() with ceilingAddrVar set.
+func TestMain(m *testing.M) {
+	if addr := os.Getenv(ceilingAddrVar); addr != "" {
+		os.Exit(ceilingMain(addr))
+	}
+	os.Exit(m.Run())
+}
+
 func TestParseArgs(t *testing.T) {
 	t.Parallel()
 	fromEnv := func(v string) func() string { return func() string { return v } }
@@ -27,7 +36,7 @@ func TestParseArgs(t *testing.T) {
 	}{
 		{name: "defaults", check: func(t *testing.T, o options) {
 			if o.Tasks != 1000 || o.Rate != 1000 || o.Duration != 10*time.Second || o.Connections != 32 ||
-				o.MySQLDSN != defaultMySQLDSN || o.RedisAddr != "127.0.0.1:6379" || o.Out != ".bench" ||
+				o.MySQLDSN != defaultMySQLDSN || o.RedisAddr != privateRedis || o.Out != ".bench" ||
 				!slices.Equal(o.Scenarios, allScenarios) || !slices.Equal(o.Modes, []string{"rate", "max"}) ||
 				o.Command != "go tool task bench" {
 				t.Errorf("defaults = %+v", o)
@@ -51,6 +60,17 @@ func TestParseArgs(t *testing.T) {
 		{name: "lists trimmed", args: []string{"--scenarios", " get_task, login ,", "--modes", "max"}, check: func(t *testing.T, o options) {
 			if !slices.Equal(o.Scenarios, []string{"get_task", "login"}) || !slices.Equal(o.Modes, []string{"max"}) {
 				t.Errorf("lists = %q %q", o.Scenarios, o.Modes)
+			}
+		}},
+		{name: "quick subset", args: []string{"--quick"}, check: func(t *testing.T, o options) {
+			if !o.Quick || !slices.Equal(o.Scenarios, quickScenarios) || !slices.Equal(o.Modes, []string{"max"}) ||
+				o.Duration != 5*time.Second || o.DeepPage != 0 {
+				t.Errorf("quick = %+v", o)
+			}
+		}},
+		{name: "quick with explicit flags", args: []string{"--quick", "--scenarios", "mix", "--duration", "3s"}, check: func(t *testing.T, o options) {
+			if !slices.Equal(o.Scenarios, []string{"mix"}) || o.Duration != 3*time.Second || !slices.Equal(o.Modes, []string{"max"}) {
+				t.Errorf("quick with flags = %+v", o)
 			}
 		}},
 		{name: "unknown scenario", args: []string{"--scenarios", "get_tasks"}, wantErr: "unknown scenario"},
@@ -162,8 +182,26 @@ func TestBenchSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, log.String())
 	}
-	if want := len(allScenarios) * 2; len(rep.Runs) != want {
+	// Every scenario in both modes but the login storm, which has its own
+	// two fixed-rate runs.
+	if want := (len(allScenarios) - 1) * 2; len(rep.Runs) != want {
 		t.Errorf("runs = %d, want %d", len(rep.Runs), want)
+	}
+	if len(rep.Ceilings) != len(ceilingTitles) {
+		t.Errorf("ceilings = %d, want %d", len(rep.Ceilings), len(ceilingTitles))
+	}
+	for _, r := range rep.Ceilings {
+		if r.Summary.Requests == 0 || r.Summary.Errors != 0 {
+			t.Errorf("%s: %d requests, errors %v %q", r.Title, r.Summary.Requests, r.Summary.ByStatus, r.Summary.Samples)
+		}
+	}
+	for _, r := range rep.Runs {
+		if r.Mode.Name == "max" && scenarioCeilings[r.Scenario] != nil && r.Fraction <= 0 {
+			t.Errorf("%s: no fraction of its ceiling", r.Title)
+		}
+	}
+	if st := rep.Storm; st == nil || st.During.Summary.Requests == 0 || st.Logins.Requests == 0 {
+		t.Errorf("login storm = %+v", st)
 	}
 	for _, r := range rep.Runs {
 		if r.Summary.Requests == 0 || r.Summary.Errors != 0 {

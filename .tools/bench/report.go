@@ -29,7 +29,11 @@ type Report struct {
 	Connections        int           `json:"connections"`
 	PasswordIterations string        `json:"password_iterations"`
 	SeedTime           time.Duration `json:"seed_time_ns"`
+	LoadAverage        string        `json:"load_average_at_start"` // /proc/loadavg before the bench
+	RedisPrivate       bool          `json:"redis_private"`         // a redis-server of the bench's own
+	Ceilings           []Run         `json:"ceilings"`              // the ceiling program's runs
 	Runs               []Run         `json:"runs"`
+	Storm              *Storm        `json:"login_storm,omitempty"`
 	Keyset             *Keyset       `json:"keyset,omitempty"`
 	PeakRSS            uint64        `json:"peak_rss_bytes"`         // VmHWM over the server's life
 	StartupRSS         uint64        `json:"startup_peak_rss_bytes"` // VmHWM when it first answered /readyz
@@ -88,27 +92,85 @@ func verdict(ok bool) string {
 	return missed
 }
 
-// evaluate checks the issue's targets against the max-rate runs (the
-// targets are stated for 32 connections going as fast as they can).
+// findCeiling is the ceiling program's run of key, nil when not measured.
+func findCeiling(rep *Report, key string) *Run {
+	for i := range rep.Ceilings {
+		if rep.Ceilings[i].Scenario == key {
+			return &rep.Ceilings[i]
+		}
+	}
+	return nil
+}
+
+// attachFractions states every max run as a fraction of its ceiling (the
+// first of scenarioCeilings that was measured).
+func attachFractions(rep *Report) {
+	for i := range rep.Runs {
+		r := &rep.Runs[i]
+		if r.Mode.Name != "max" {
+			continue
+		}
+		for _, ck := range scenarioCeilings[r.Scenario] {
+			if c := findCeiling(rep, ck); c != nil && c.Summary.RPS > 0 {
+				r.Ceiling, r.CeilingRPS, r.Fraction = ck, c.Summary.RPS, r.Summary.RPS/c.Summary.RPS
+				break
+			}
+		}
+	}
+}
+
+// warmRedisFree is the Redis commands per request below which GET one
+// task counts as served without Redis (the cold first pass over the
+// seeded tasks spreads a few misses over the run).
+const warmRedisFree = 0.05
+
+// fractionTarget is one "≥ x % of its ceiling" target of issue 13.
+func fractionTarget(rep *Report, key, ceil, name string, want float64) Target {
+	t := Target{Name: name + " vs " + strings.TrimPrefix(ceilingTitles[ceil], "ceiling: "), Want: fmt.Sprintf("≥ %.0f %% of the ceiling", want*100), Status: notMeasured}
+	r, c := findRun(rep.Runs, key, "max"), findCeiling(rep, ceil)
+	if r == nil || c == nil || c.Summary.RPS == 0 {
+		return t
+	}
+	f := r.Summary.RPS / c.Summary.RPS
+	t.Got = fmt.Sprintf("%s of %s req/s = %s", fmtInt(r.Summary.RPS), fmtInt(c.Summary.RPS), fmtPct(f))
+	t.Status = verdict(f >= want)
+	return t
+}
+
+// evaluate checks the issues' targets against the max-rate runs (they are
+// stated for 32 connections going as fast as they can).
 func evaluate(rep *Report) []Target {
 	var out []Target
-	throughput := func(key, name string, minRPS float64, p50, p99 time.Duration) {
+	// Issue 13: fractions of the same run's ceilings. GET one task's
+	// ceiling is the JSON constant once warm reads cost no Redis command,
+	// one Redis GET until then.
+	if r := findRun(rep.Runs, scGetTask, "max"); r != nil && r.Usage.GlobalRedisPerReq != nil && *r.Usage.GlobalRedisPerReq < warmRedisFree {
+		out = append(out, fractionTarget(rep, scGetTask, ceilJSON, "GET one task (warm reads Redis-free)", 0.50))
+	} else {
+		out = append(out, fractionTarget(rep, scGetTask, ceilRedis, "GET one task", 0.70))
+	}
+	out = append(out,
+		fractionTarget(rep, scListTasks, ceilList, "GET task list (50)", 0.85),
+		fractionTarget(rep, scPostTask, ceilInsert, "POST a task", 0.75),
+		fractionTarget(rep, scGetMe, ceilJSON, "GET /api/v1/me", 0.80),
+	)
+
+	// Issue 7: latency at full load.
+	latency := func(key, name string, p50, p99 time.Duration) {
 		r := findRun(rep.Runs, key, "max")
 		if r == nil {
-			out = append(out, Target{Name: name + " throughput", Want: fmt.Sprintf("≥ %s req/s", fmtInt(minRPS)), Status: notMeasured})
+			out = append(out, Target{Name: name + " p99", Want: "≤ " + fmtMs(p99), Status: notMeasured})
 			return
 		}
 		s := r.Summary
-		out = append(out, Target{Name: name + " throughput", Want: fmt.Sprintf("≥ %s req/s", fmtInt(minRPS)),
-			Got: fmtInt(s.RPS) + " req/s", Status: verdict(s.RPS >= minRPS)})
 		if p50 > 0 {
 			out = append(out, Target{Name: name + " p50", Want: "≤ " + fmtMs(p50), Got: fmtMs(s.P50), Status: verdict(s.P50 <= p50)})
 		}
 		out = append(out, Target{Name: name + " p99", Want: "≤ " + fmtMs(p99), Got: fmtMs(s.P99), Status: verdict(s.P99 <= p99)})
 	}
-	throughput(scGetTask, "GET one task", 25000, 2*time.Millisecond, 10*time.Millisecond)
-	throughput(scListTasks, "GET task list (50)", 4000, 0, 20*time.Millisecond)
-	throughput(scPostTask, "POST a task", 3000, 0, 25*time.Millisecond)
+	latency(scGetTask, "GET one task", 2*time.Millisecond, 10*time.Millisecond)
+	latency(scListTasks, "GET task list (50)", 0, 20*time.Millisecond)
+	latency(scPostTask, "POST a task", 0, 25*time.Millisecond)
 
 	errs, withErr := 0, []string{}
 	all := slices.Clone(rep.Runs)
@@ -126,6 +188,9 @@ func evaluate(rep *Report) []Target {
 		got = fmt.Sprintf("%d (%s)", errs, strings.Join(withErr, "; "))
 	}
 	out = append(out, Target{Name: "errors in every scenario", Want: "0", Got: got, Status: verdict(errs == 0 && len(all) > 0)})
+
+	out = append(out, mixTargets(rep)...)
+	out = append(out, stormTarget(rep.Storm))
 
 	out = append(out, Target{Name: "server peak RSS (whole run, VmHWM)", Want: "≤ 100 MB",
 		Got:    fmt.Sprintf("%s (at start-up %s, from /readyz on %s)", fmtMB(rep.PeakRSS), fmtMB(rep.StartupRSS), fmtMB(rep.LoadPeakRSS)),
@@ -154,9 +219,11 @@ func evaluate(rep *Report) []Target {
 		if q == nil {
 			q, qsrc = r.Usage.GlobalQueriesPerReq, " (global)"
 		}
-		rd, rsrc := r.Usage.AppRedisPerReq, ""
-		if rd == nil {
-			rd, rsrc = r.Usage.GlobalRedisPerReq, " (global)"
+		// Redis: INFO commandstats (what ElastiCache charges) when the
+		// bench has its own Redis; else the server's round trips.
+		rd, rsrc := r.Usage.GlobalRedisPerReq, " commands"
+		if !rep.RedisPrivate || rd == nil {
+			rd, rsrc = r.Usage.AppRedisPerReq, " round trips"
 		}
 		t := Target{Name: name + " budget (warm cache)", Want: fmt.Sprintf("≤ %g MySQL, ≤ %g Redis", maxQ, maxR),
 			Got: fmt.Sprintf("%s MySQL%s, %s Redis%s", fmtPer(q), qsrc, fmtPer(rd), rsrc)}
@@ -168,13 +235,84 @@ func evaluate(rep *Report) []Target {
 		}
 		out = append(out, t)
 	}
+	// Issues 11 and 13: warm reads cost no Redis command; a create is one
+	// statement, a PATCH at most two round trips; a write at most two
+	// Redis commands including the invalidation.
 	budget(scGetMe, "authenticated request (GET /me)", 0, 0)
-	budget(scGetTask, "GET one task", 0, 1)
-	budget(scListTasks, "GET task list (50)", 2, 1)
-	budget(scPostTask, "POST a task", 4, 2)
-	budget(scPatchTask, "PATCH a task", 4, 2)
+	budget(scGetTask, "GET one task", 0, 0)
+	budget(scListTasks, "GET task list (50)", 1, 0)
+	budget(scPostTask, "POST a task", 1, 2)
+	budget(scPatchTask, "PATCH a task", 2, 2)
 	return out
 }
+
+// ecpuFleet is the fleet's Redis budget in production (ElastiCache
+// Serverless, about one ECPU per simple command).
+const ecpuFleet = 1000
+
+// mixTargets are issue 11's Redis budget of the standard mix, with the
+// MySQL statements beside it, and issue 13's peak RSS under the mix.
+func mixTargets(rep *Report) []Target {
+	rt := Target{Name: "standard mix: Redis commands per 1,000 requests", Want: "≤ 150 (fleet ceiling ≥ 6,500 req/s at 1,000 ECPU/s)", Status: notMeasured}
+	mt := Target{Name: "standard mix: peak RSS", Want: "≤ 60 MB", Status: notMeasured}
+	r := findRun(rep.Runs, scMix, "max")
+	if r == nil {
+		return []Target{rt, mt}
+	}
+	if c := r.Usage.GlobalRedisPerReq; c != nil {
+		per := *c * 1000
+		rt.Got = fmt.Sprintf("%.0f → fleet ceiling %s req/s", per, fmtFleet(*c))
+		if q := r.Usage.AppQueriesPerReq; q != nil {
+			rt.Got += fmt.Sprintf("; MySQL statements per 1,000: %.0f", *q*1000)
+		}
+		if !rep.RedisPrivate {
+			rt.Got += " (shared Redis: other clients' commands included)"
+		}
+		rt.Status = verdict(per <= 150)
+	}
+	if r.PeakRSS > 0 {
+		mt.Got, mt.Status = fmtMB(r.PeakRSS), verdict(r.PeakRSS <= 60*mb)
+	}
+	return []Target{rt, mt}
+}
+
+// fmtFleet is the request rate the fleet's Redis budget allows at c
+// commands per request.
+func fmtFleet(c float64) string {
+	if c <= 0 {
+		return "unbounded by Redis"
+	}
+	return fmtInt(ecpuFleet / c)
+}
+
+// stormTarget: GET one task's p99 during 64 concurrent logins at most
+// three times its p99 without them, and no failed GET.
+func stormTarget(st *Storm) Target {
+	t := Target{Name: "login storm: GET one task p99 during 64 logins", Want: "≤ 3 × p99 without the storm, 0 errors", Status: notMeasured}
+	if st == nil || st.Baseline.Summary.Requests == 0 || st.During.Summary.Requests == 0 {
+		return t
+	}
+	b, d := st.Baseline.Summary, st.During.Summary
+	ratio := float64(d.P99) / float64(max(b.P99, time.Microsecond))
+	t.Got = fmt.Sprintf("%s vs %s without (%.1f×), %d errors (%s); logins answered %s", fmtMs(d.P99), fmtMs(b.P99), ratio, d.Errors,
+		fmtErrors(d.ByStatus), stormLogins(st.Logins))
+	t.Status = verdict(ratio <= 3 && d.Errors == 0)
+	return t
+}
+
+// stormLogins summarises the storm's own logins by status.
+func stormLogins(s Summary) string {
+	byStatus := map[string]int{}
+	for k, v := range s.ByStatus {
+		byStatus[k] = v
+	}
+	if s.OK > 0 {
+		byStatus["200"] = s.OK
+	}
+	return fmt.Sprintf("%s (p50 %s)", fmtErrors(byStatus), fmtMs(s.P50))
+}
+
+func fmtPct(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + " %" }
 
 // keysetTarget: the deep page costs the same as the first when its
 // throughput is within 20 % and its median latency within 25 % (plus a
@@ -258,16 +396,26 @@ func fmtErrors(byStatus map[string]int) string {
 
 func runRow(r Run) string {
 	s := r.Summary
-	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %d | %s | %s / %s | %s / %s | %s | %s → %s |",
-		r.Title, r.Mode, fmtInt(s.RPS), fmtMs(s.P50), fmtMs(s.P90), fmtMs(s.P99), fmtMs(s.Max),
+	frac := "–"
+	if r.Ceiling != "" {
+		frac = fmtPct(r.Fraction) + " of " + fmtInt(r.CeilingRPS)
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s / %s | %s / %s | %s | %s → %s | %s |",
+		r.Title, r.Mode, fmtInt(s.RPS), frac, fmtMs(s.P50), fmtMs(s.P90), fmtMs(s.P99), fmtMs(s.Max),
 		s.Requests, fmtErrors(s.ByStatus),
 		fmtPer(r.Usage.AppQueriesPerReq), fmtPer(r.Usage.GlobalQueriesPerReq),
 		fmtPer(r.Usage.AppRedisPerReq), fmtPer(r.Usage.GlobalRedisPerReq),
-		fmtMB(r.PeakRSS), fmtCount(r.GoroutinesBefore), fmtCount(r.GoroutinesAfter))
+		fmtMB(r.PeakRSS), fmtCount(r.GoroutinesBefore), fmtCount(r.GoroutinesAfter), fmtCPU(r.CPU))
 }
 
-const runHeader = "| scenario | mode | req/s | p50 | p90 | p99 | max | requests | errors | MySQL q/req (app / global) | Redis/req (app trips / global cmds) | peak RSS | goroutines before → after |\n" +
-	"|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|\n"
+// fmtCPU is "load generator / server / whole machine" in cores.
+func fmtCPU(c CPU) string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+	return f(c.LoadGen) + " / " + f(c.Server) + " / " + f(c.Busy)
+}
+
+const runHeader = "| scenario | mode | req/s | of ceiling | p50 | p90 | p99 | max | requests | errors | MySQL q/req (app / global) | Redis/req (app trips / global cmds) | peak RSS | goroutines before → after | CPU cores: load gen / server / machine |\n" +
+	"|---|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|\n"
 
 // markdown renders the report: context first (numbers mean nothing
 // without the machine and settings), then the table, then the verdicts.
@@ -285,8 +433,22 @@ func markdown(rep *Report) string {
 	fmt.Fprintf(&b, "- **Command:** `%s`\n", rep.Command)
 	fmt.Fprintf(&b, "- **Server:** the production binary, `ONIT_ENV=production` over plain HTTP on loopback; `ONIT_PASSWORD_ITERATIONS` %s; the per-client login throttle lifted (all load comes from one address)\n", rep.PasswordIterations)
 	fmt.Fprintf(&b, "- **Data:** 1 user, 1 project, %s tasks, seeded through the API in %s\n", fmtInt(float64(rep.Tasks)), rep.SeedTime.Round(time.Millisecond))
-	fmt.Fprintf(&b, "- **Load:** vegeta, %d connections, %s per run; mode `%d/s` is a fixed rate, `max` as fast as the connections go\n\n",
+	fmt.Fprintf(&b, "- **Load:** vegeta, %d connections, %s per run; mode `%d/s` is a fixed rate, `max` as fast as the connections go\n",
 		rep.Connections, rep.Duration, rep.Rate)
+	redisKind := "shared with other clients (global counts include them)"
+	if rep.RedisPrivate {
+		redisKind = "a private redis-server started by the bench (INFO commandstats counts only Onit's commands)"
+	}
+	fmt.Fprintf(&b, "- **Redis:** %s; **machine load average before the bench:** %s\n\n", redisKind, orDash(rep.LoadAverage))
+
+	if len(rep.Ceilings) > 0 {
+		b.WriteString("## Ceilings (a bare echo v4 program doing only the irreducible I/O, same machine, same run)\n\n")
+		b.WriteString(runHeader)
+		for _, r := range rep.Ceilings {
+			b.WriteString(runRow(r) + "\n")
+		}
+		b.WriteString("\n")
+	}
 
 	b.WriteString("## Results\n\n")
 	b.WriteString(runHeader)
@@ -294,6 +456,14 @@ func markdown(rep *Report) string {
 		b.WriteString(runRow(r) + "\n")
 	}
 	b.WriteString("\n")
+
+	if st := rep.Storm; st != nil {
+		fmt.Fprintf(&b, "## Login storm (%d concurrent logins while GET one task runs at %d/s)\n\n", st.Workers, rep.Rate)
+		b.WriteString(runHeader)
+		b.WriteString(runRow(st.Baseline) + "\n" + runRow(st.During) + "\n\n")
+		s := st.Logins
+		fmt.Fprintf(&b, "The storm's logins: %d answered, %s/s, p50 %s, p99 %s; by status %s.\n\n", s.Requests, fmtInt(s.RPS), fmtMs(s.P50), fmtMs(s.P99), stormLogins(s))
+	}
 
 	if ks := rep.Keyset; ks != nil {
 		fmt.Fprintf(&b, "## Keyset pagination (task list, limit %d, %s tasks)\n\n", ks.Limit, fmtInt(float64(ks.Tasks)))
@@ -304,7 +474,7 @@ func markdown(rep *Report) string {
 		b.WriteString("\n")
 	}
 
-	b.WriteString("## Targets (issue 7)\n\n| target | want | got | verdict |\n|---|---|---|---|\n")
+	b.WriteString("## Targets (issues 7, 11 and 13)\n\n| target | want | got | verdict |\n|---|---|---|---|\n")
 	for _, t := range rep.Targets {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.Name, t.Want, orDash(t.Got), verdictCell(t.Status))
 	}
@@ -316,6 +486,7 @@ func markdown(rep *Report) string {
 	b.WriteString("- **app** counts are the server's own (`/metrics`: statements through its MySQL adapter; Redis round trips, a pipeline counting once). " +
 		"**global** counts are `SHOW GLOBAL STATUS` Questions and `INFO commandstats` calls deltas, minus the harness's own readings: they include every other client of the same MariaDB and Redis, so they are only exact on an otherwise idle machine.\n")
 	b.WriteString("- Latencies are measured by the load generator, which shares the CPUs with the server; `max` runs find the throughput, `rate` runs show latency below saturation.\n")
+	b.WriteString("- **of ceiling** is a max run's req/s over its ceiling's (the first ceiling listed for it). **CPU cores** are CPU seconds per wall second during the run: the load generator (this harness), the measured process (Onit, or the ceiling program on ceiling rows) and the whole machine (the rest is MariaDB, Redis and anything else running).\n")
 	for _, n := range rep.Notes {
 		b.WriteString("- " + n + "\n")
 	}

@@ -31,12 +31,24 @@ func sampleReport() *Report {
 			GoroutinesBefore: ptr(20), GoroutinesAfter: ptr(21),
 		}
 	}
-	return &Report{
+	ceiling := func(key string, rps float64) Run {
+		return Run{Scenario: key, Title: ceilingTitles[key], Mode: Mode{Name: "max"},
+			Summary: Summary{Requests: int(rps * 10), OK: int(rps * 10), ByStatus: map[string]int{}, RPS: rps,
+				P50: time.Millisecond, P90: 2 * time.Millisecond, P99: 5 * time.Millisecond, Max: 9 * time.Millisecond, Elapsed: 10 * time.Second},
+			CPU: CPU{LoadGen: 0.5, Server: 0.75, Busy: 1.9},
+		}
+	}
+	mix := run(scMix, "max", 9000, time.Millisecond, 30*time.Millisecond, map[string]int{}, ptr(0.5), ptr(0.1))
+	mix.Usage.GlobalRedisPerReq = ptr(0.125)
+	rep := &Report{
 		Date:      time.Date(2026, 11, 26, 18, 20, 0, 0, time.UTC),
 		Machine:   Machine{CPUs: 2, CPUModel: "Test CPU @ 2.0GHz", MemBytes: 8 << 30, OS: "linux/amd64", Kernel: "6.1.0"},
 		GoVersion: "go1.26.8", MySQLVersion: "10.11.6-MariaDB", RedisVersion: "7.0.15",
 		Command: "go tool task bench", Tasks: 1000, Duration: 10 * time.Second, Rate: 1000, Connections: 32,
 		PasswordIterations: "870000 (production default)", SeedTime: 1500 * time.Millisecond,
+		Ceilings: []Run{
+			ceiling(ceilRedis, 20000), ceiling(ceilJSON, 40000), ceiling(ceilInsert, 4000),
+		},
 		Runs: []Run{
 			run(scGetTask, "rate", 1000, 400*time.Microsecond, 2*time.Millisecond, map[string]int{}, ptr(0.0), ptr(1.0)),
 			run(scGetTask, "max", 26000, 1200*time.Microsecond, 8*time.Millisecond, map[string]int{}, ptr(0.0), ptr(1.0)),
@@ -48,8 +60,16 @@ func sampleReport() *Report {
 		}},
 		PeakRSS: 130_000_000, StartupRSS: 130_000_000, LoadPeakRSS: 60_000_000,
 		GoroutinesIdle: ptr(20), GoroutinesFinal: ptr(20), GoroutineSource: "go_goroutines from /metrics",
-		Notes: []string{"A note."},
+		Notes: []string{"A note."}, RedisPrivate: true, LoadAverage: "0.50 0.40 0.30",
+		Storm: &Storm{Workers: stormWorkers,
+			Baseline: run(scGetTask, "rate", 1000, 400*time.Microsecond, 2*time.Millisecond, map[string]int{}, ptr(0.0), ptr(0.0)),
+			During:   run(scGetTask, "rate", 1000, 500*time.Microsecond, 7*time.Millisecond, map[string]int{}, ptr(0.0), ptr(0.0)),
+			Logins:   Summary{Requests: 80, OK: 70, ByStatus: map[string]int{"503": 10}, Errors: 10, P50: 2 * time.Second, P99: 4 * time.Second, RPS: 8},
+		},
 	}
+	rep.Runs = append(rep.Runs, mix)
+	attachFractions(rep)
+	return rep
 }
 
 func TestMarkdownGolden(t *testing.T) {
@@ -86,18 +106,22 @@ func TestEvaluate(t *testing.T) {
 		target string
 		want   string
 	}{
-		{"GET one task throughput", met},
+		{"GET one task vs one Redis GET + bytes", met},                             // 26,000 of 20,000
+		{"GET task list (50) vs one keyset SELECT of 50 rows + JSON", notMeasured}, // no ceiling run
+		{"POST a task vs one autocommit INSERT", missed},                           // 2,100 of 4,000
+		{"GET /api/v1/me vs a JSON constant", notMeasured},
 		{"GET one task p50", met},
 		{"GET one task p99", met},
-		{"GET task list (50) throughput", notMeasured}, // only in the keyset section
-		{"POST a task throughput", missed},
 		{"POST a task p99", missed},
 		{"errors in every scenario", missed},
+		{"standard mix: Redis commands per 1,000 requests", met}, // 125
+		{"standard mix: peak RSS", met},
+		{"login storm: GET one task p99 during 64 logins", missed}, // 7 ms vs 2 ms
 		{"server peak RSS (whole run, VmHWM)", missed},
 		{"goroutines back to idle after the load", met},
 		{"keyset pagination: page 100 costs what page 1 does", met},
-		{"GET one task budget (warm cache)", met},
-		{"POST a task budget (warm cache)", missed}, // Redis falls back to the global count
+		{"GET one task budget (warm cache)", missed}, // 1.25 Redis commands
+		{"POST a task budget (warm cache)", missed},  // Redis falls back to the global count
 		{"PATCH a task budget (warm cache)", notMeasured},
 	}
 	for _, tt := range tests {
@@ -169,7 +193,10 @@ func TestMarkdownShowsContextAndMisses(t *testing.T) {
 	md := markdown(rep)
 	for _, want := range []string{
 		"2026-11-26T18:20:00Z", "2 CPUs (Test CPU @ 2.0GHz)", "8.0 GiB RAM", "go1.26.8",
-		"| POST a task throughput | ≥ 3,000 req/s | 2,100 req/s | ❌ missed |",
+		"| POST a task vs one autocommit INSERT | ≥ 75 % of the ceiling | 2,100 of 4,000 req/s = 52 % | ❌ missed |",
+		"| GET one task | max | 26,000 | 130 % of 20,000 |",
+		"125 → fleet ceiling 8,000 req/s; MySQL statements per 1,000: 500",
+		"0.50 / 0.75 / 1.90", "## Login storm (64 concurrent logins",
 		"503×2, transport×1", "A note.",
 	} {
 		if !strings.Contains(md, want) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -31,6 +35,7 @@ type options struct {
 	Timeout     time.Duration
 	Pause       time.Duration
 	Iterations  int    // 0: the production default
+	Quick       bool   // the quick subset (--quick)
 	Command     string // how the bench was invoked, for the report
 }
 
@@ -39,6 +44,7 @@ type bench struct {
 	opt    options
 	log    io.Writer
 	srv    *server
+	ceil   *server // the ceiling program
 	probe  *probe
 	rss    *rssSampler
 	self   uint64 // Questions one SHOW GLOBAL STATUS adds by itself
@@ -73,6 +79,7 @@ func run(ctx context.Context, opt options, log io.Writer) (rep *Report, err erro
 	b := &bench{opt: opt, log: log, report: &Report{
 		Date: now, Machine: readMachine(), GoVersion: runtime.Version(), Command: opt.Command,
 		Tasks: opt.Tasks, Duration: opt.Duration, Rate: opt.Rate, Connections: opt.Connections,
+		LoadAverage: loadAverage(),
 	}}
 	b.report.PasswordIterations = "870000 (production default)"
 	if opt.Iterations > 0 {
@@ -104,6 +111,16 @@ func run(ctx context.Context, opt options, log io.Writer) (rep *Report, err erro
 		return nil, err
 	}
 
+	if opt.RedisAddr == privateRedis {
+		rp, err := startRedis(ctx, tmp, log)
+		if err != nil {
+			return nil, err
+		}
+		defer rp.stop()
+		opt.RedisAddr, b.opt.RedisAddr = rp.addr, rp.addr
+		b.report.RedisPrivate = true
+		fmt.Fprintf(log, "private redis-server on %s\n", rp.addr)
+	}
 	prefix := "onit_bench_" + stamp + ":"
 	b.report.RedisPrefix = prefix
 	rdb := redis.NewClient(&redis.Options{Addr: opt.RedisAddr, PoolSize: 2, DisableIdentity: true})
@@ -140,6 +157,23 @@ func run(ctx context.Context, opt options, log io.Writer) (rep *Report, err erro
 		}
 	}()
 
+	ceilDSN, err := mysql.ParseDSN(db.dsn)
+	if err != nil {
+		return nil, err
+	}
+	ceilDSN.ParseTime = true
+	b.ceil, err = startCeiling(ctx, ceilingConfig{workDir: tmp, logPath: filepath.Join(opt.Out, "ceiling-"+now.Format("20060102-150405")+".log"),
+		mysqlDSN: ceilDSN.FormatDSN(), redisAddr: opt.RedisAddr, prefix: prefix + "ceiling:task:"})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "ceiling program up on %s (pid %d)\n", b.ceil.base, b.ceil.pid())
+	defer func() {
+		if serr := b.ceil.stop(); serr != nil {
+			err = errors.Join(err, fmt.Errorf("ceiling program: %w", serr))
+		}
+	}()
+
 	sctx, stopSampler := context.WithCancel(ctx)
 	defer stopSampler()
 	b.rss = &rssSampler{pid: b.srv.pid(), interval: 50 * time.Millisecond}
@@ -158,6 +192,7 @@ func run(ctx context.Context, opt options, log io.Writer) (rep *Report, err erro
 	if err := b.measure(ctx, stamp); err != nil {
 		return b.report, err
 	}
+	attachFractions(b.report)
 	b.report.PeakRSS = b.rss.hwm()
 	b.report.LoadPeakRSS = b.rss.sampledPeak()
 	if b.report.PeakRSS > b.report.StartupRSS {
@@ -195,6 +230,9 @@ func (o *options) validate() error {
 		}
 	}
 	host := o.RedisAddr
+	if host == privateRedis {
+		return nil
+	}
 	if i := strings.LastIndexByte(host, ':'); i >= 0 {
 		host = host[:i]
 	}
@@ -236,16 +274,44 @@ func (b *bench) measure(ctx context.Context, stamp string) error {
 		return h.Get("ETag"), nil
 	}
 	set := newScenarioSet(b.srv.base, fx, refresh)
+	cs, err := b.ceilingSet(ctx, a, fx)
+	if err != nil {
+		return err
+	}
 
 	// Let the server end the seeding connections' goroutines first.
 	sleepCtx(ctx, time.Second)
 	idle, src := b.settledGoroutines(ctx, nil)
 	b.report.GoroutinesIdle, b.report.GoroutineSource = idle, src
 
+	measured := map[string]bool{}
 	for _, key := range b.opt.Scenarios {
+		if key == scStorm {
+			if b.report.Storm, err = b.loginStorm(ctx, set); err != nil {
+				return err
+			}
+			continue
+		}
 		sc, err := set.get(key)
 		if err != nil {
 			return err
+		}
+		// Each ceiling is measured right before the first scenario that
+		// is compared with it, so both see the machine in the same state.
+		if slices.Contains(b.opt.Modes, "max") {
+			for _, ck := range scenarioCeilings[key] {
+				if measured[ck] {
+					continue
+				}
+				measured[ck] = true
+				r, err := b.runOn(ctx, b.ceil, cs.scenario(ck), ceilingTitles[ck], Mode{Name: "max"})
+				if err != nil {
+					return err
+				}
+				r.Scenario = ck
+				b.report.Ceilings = append(b.report.Ceilings, r)
+				printRun(b.log, r)
+			}
 		}
 		for _, m := range b.opt.Modes {
 			mode := Mode{Name: m}
@@ -256,7 +322,7 @@ func (b *bench) measure(ctx context.Context, stamp string) error {
 			if err != nil {
 				return err
 			}
-			if key == scPatchTask {
+			if key == scPatchTask || key == scMix {
 				var lost int
 				r.ExtraRequests, lost = set.pool.takeRefreshes()
 				if r.ExtraRequests > 0 {
@@ -303,8 +369,14 @@ func (b *bench) measure(ctx context.Context, stamp string) error {
 // runOne measures one scenario in one mode with the server's counters
 // read on either side.
 func (b *bench) runOne(ctx context.Context, sc scenario, title string, mode Mode) (Run, error) {
-	if !b.srv.alive() {
-		return Run{}, fmt.Errorf("server exited (log: %s)", b.srv.logPath)
+	return b.runOn(ctx, b.srv, sc, title, mode)
+}
+
+// runOn is runOne against a given process (Onit or the ceiling program),
+// whose CPU time is the run's server CPU.
+func (b *bench) runOn(ctx context.Context, srv *server, sc scenario, title string, mode Mode) (Run, error) {
+	if !srv.alive() {
+		return Run{}, fmt.Errorf("server exited (log: %s)", srv.logPath)
 	}
 	r := Run{Scenario: sc.key, Title: title, Mode: mode}
 	before, err := b.probe.read(ctx)
@@ -313,7 +385,9 @@ func (b *bench) runOne(ctx context.Context, sc scenario, title string, mode Mode
 	}
 	r.GoroutinesBefore = intPtr(before.Goroutines)
 	b.rss.takePeak()
+	c0 := takeCPU(srv.pid())
 	r.Summary, r.Stopped = attack(ctx, sc, mode, b.opt.Duration, b.opt.Connections, b.opt.Timeout)
+	r.CPU = cpuSince(c0, takeCPU(srv.pid()))
 	after, err := b.probe.read(ctx)
 	if err != nil {
 		return r, err
@@ -406,4 +480,27 @@ func moduleRoot() (string, error) {
 		dir = parent
 	}
 	return "", errors.New("the go.mod of Onit not found above the working directory; run `go tool task bench` from the repository")
+}
+
+// ceilingSet prepares the ceiling scenarios: the seeded user's ID (the
+// INSERT's created_by) and, for the Redis GET ceiling, one key per task
+// holding that task's JSON as Onit serves it.
+func (b *bench) ceilingSet(ctx context.Context, a *api, fx *fixture) (*ceilingSet, error) {
+	var me struct {
+		ID int64 `json:"id"`
+	}
+	a.token = fx.User.Token
+	if _, err := a.do(ctx, http.MethodGet, "/api/v1/me", nil, &me, http.StatusOK); err != nil {
+		return nil, err
+	}
+	var body json.RawMessage
+	if _, err := a.do(ctx, http.MethodGet, "/api/v1/tasks/"+strconv.FormatInt(fx.Tasks[0].ID, 10), nil, &body, http.StatusOK); err != nil {
+		return nil, err
+	}
+	a.close()
+	if err := seedCeilingKeys(ctx, b.probe.rdb, b.report.RedisPrefix+"ceiling:task:", fx.Tasks, body); err != nil {
+		return nil, err
+	}
+	return &ceilingSet{base: b.ceil.base, fx: fx, auth: http.Header{"Authorization": {"Bearer " + fx.User.Token}},
+		projectID: fx.ProjectID, userID: me.ID}, nil
 }

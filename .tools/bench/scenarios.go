@@ -21,12 +21,18 @@ const (
 	scPostTask  = "post_task"
 	scPatchTask = "patch_task"
 	scGetMe     = "get_me"
+	scMix       = "mix"
 	scLogin     = "login"
+	scStorm     = "login_storm"
 )
 
 // allScenarios is the default order: reads first, then writes, then
 // login, whose sessions and hashing cost would otherwise colour the rest.
-var allScenarios = []string{scGetTask, scListTasks, scGetMe, scPatchTask, scPostTask, scLogin}
+var allScenarios = []string{scGetTask, scListTasks, scGetMe, scPatchTask, scPostTask, scMix, scLogin, scStorm}
+
+// quickScenarios are what --quick re-measures: the read-path targets, the
+// writes and the mix, without the slow login scenarios.
+var quickScenarios = []string{scGetTask, scListTasks, scGetMe, scPatchTask, scPostTask, scMix}
 
 // scenarioTitles are the table's names for the scenarios.
 var scenarioTitles = map[string]string{
@@ -35,13 +41,18 @@ var scenarioTitles = map[string]string{
 	scPostTask:  "POST a task",
 	scPatchTask: "PATCH a task (If-Match)",
 	scGetMe:     "GET /api/v1/me",
+	scMix:       "standard mix (80 % GET task, 10 % list, 5 % POST, 5 % PATCH)",
 	scLogin:     "POST login",
+	scStorm:     "GET one task during a login storm",
 }
 
 // scenario is one kind of request the bench drives.
 type scenario struct {
 	key  string
 	want int // the success status; anything else is an error
+	// wantPost, when set, is the success status of POSTs (the mix
+	// combines scenarios with different ones).
+	wantPost int
 	// targeter returns the next request; it must be safe for concurrent use
 	// (vegeta's workers call it in parallel).
 	targeter vegeta.Targeter
@@ -74,14 +85,13 @@ func (s *scenarioSet) get(key string) (scenario, error) {
 	case scGetMe:
 		return s.fixedGet(scGetMe, s.base+"/api/v1/me"), nil
 	case scPostTask:
-		body := []byte(`{"title":"Bench POST","description":"Created under load.","priority":"high"}`)
-		url := s.base + "/api/v1/projects/" + strconv.FormatInt(s.fx.ProjectID, 10) + "/tasks"
-		return scenario{key: key, want: http.StatusCreated, targeter: func(t *vegeta.Target) error {
-			*t = vegeta.Target{Method: http.MethodPost, URL: url, Body: body, Header: s.json}
-			return nil
-		}}, nil
+		return postScenario(key, s.base+"/api/v1/projects/"+strconv.FormatInt(s.fx.ProjectID, 10)+"/tasks", s.json), nil
 	case scPatchTask:
 		return s.pool.scenario(s.json), nil
+	case scMix:
+		return s.mix(), nil
+	case scStorm:
+		return s.getTask(), nil
 	case scLogin:
 		body, err := json.Marshal(map[string]string{"email": s.fx.User.Email, "password": s.fx.User.Password})
 		if err != nil {
@@ -97,26 +107,69 @@ func (s *scenarioSet) get(key string) (scenario, error) {
 	return scenario{}, fmt.Errorf("unknown scenario %q", key)
 }
 
-// getTask rotates over every seeded task, so the cache sees the whole set
-// rather than one hot key.
-func (s *scenarioSet) getTask() scenario {
-	urls := make([]string, len(s.fx.Tasks))
-	for i, t := range s.fx.Tasks {
-		urls[i] = s.base + "/api/v1/tasks/" + strconv.FormatInt(t.ID, 10)
-	}
-	var n atomic.Uint64
-	return scenario{key: scGetTask, want: http.StatusOK, targeter: func(t *vegeta.Target) error {
-		i := (n.Add(1) - 1) % uint64(len(urls))
-		*t = vegeta.Target{Method: http.MethodGet, URL: urls[i], Header: s.auth}
+// postBody is the task every POST scenario (and the INSERT ceiling) sends.
+var postBody = []byte(`{"title":"Bench POST","description":"Created under load.","priority":"high"}`)
+
+// postScenario POSTs postBody to url, expecting 201.
+func postScenario(key, url string, hdr http.Header) scenario {
+	return scenario{key: key, want: http.StatusCreated, targeter: func(t *vegeta.Target) error {
+		*t = vegeta.Target{Method: http.MethodPost, URL: url, Body: postBody, Header: hdr}
 		return nil
 	}}
 }
 
+// rotatingGet GETs urls in turn, expecting 200.
+func rotatingGet(key string, urls []string, hdr http.Header) scenario {
+	var n atomic.Uint64
+	return scenario{key: key, want: http.StatusOK, targeter: func(t *vegeta.Target) error {
+		i := (n.Add(1) - 1) % uint64(len(urls))
+		*t = vegeta.Target{Method: http.MethodGet, URL: urls[i], Header: hdr}
+		return nil
+	}}
+}
+
+// taskURLs are the GET URLs of every seeded task.
+func (s *scenarioSet) taskURLs() []string {
+	urls := make([]string, len(s.fx.Tasks))
+	for i, t := range s.fx.Tasks {
+		urls[i] = s.base + "/api/v1/tasks/" + strconv.FormatInt(t.ID, 10)
+	}
+	return urls
+}
+
+// getTask rotates over every seeded task, so the cache sees the whole set
+// rather than one hot key.
+func (s *scenarioSet) getTask() scenario {
+	return rotatingGet(scGetTask, s.taskURLs(), s.auth)
+}
+
 // fixedGet is a GET of one URL, over and over.
 func (s *scenarioSet) fixedGet(key, url string) scenario {
-	return scenario{key: key, want: http.StatusOK, targeter: func(t *vegeta.Target) error {
-		*t = vegeta.Target{Method: http.MethodGet, URL: url, Header: s.auth}
-		return nil
+	return rotatingGet(key, []string{url}, s.auth)
+}
+
+// mixSlots is the standard mix as a repeating sequence of 20 requests:
+// 16 GET one task (80 %), 2 list pages (10 %), 1 POST (5 %), 1 PATCH (5 %).
+// A fixed interleaving rather than random draws, so two runs send the
+// same requests in the same proportions.
+var mixSlots = [20]string{
+	scGetTask, scGetTask, scGetTask, scGetTask, scListTasks, scGetTask, scGetTask, scGetTask, scGetTask, scPostTask,
+	scGetTask, scGetTask, scGetTask, scGetTask, scListTasks, scGetTask, scGetTask, scGetTask, scGetTask, scPatchTask,
+}
+
+// mix is the standard mix of issue 11 over the same fixture.
+func (s *scenarioSet) mix() scenario {
+	get, list := s.getTask(), s.fixedGet(scListTasks, s.base+listPath(s.fx.ProjectID, 50, ""))
+	post := postScenario(scPostTask, s.base+"/api/v1/projects/"+strconv.FormatInt(s.fx.ProjectID, 10)+"/tasks", s.json)
+	patch := s.pool.scenario(s.json)
+	by := map[string]vegeta.Targeter{scGetTask: get.targeter, scListTasks: list.targeter, scPostTask: post.targeter, scPatchTask: patch.targeter}
+	var n atomic.Uint64
+	return scenario{key: scMix, want: http.StatusOK, wantPost: http.StatusCreated, targeter: func(t *vegeta.Target) error {
+		return by[mixSlots[(n.Add(1)-1)%uint64(len(mixSlots))]](t)
+	}, observe: func(r *vegeta.Result) {
+		if r.Method == http.MethodPatch {
+			s.pool.observe(r)
+		}
 	}}
 }
 

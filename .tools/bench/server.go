@@ -119,6 +119,7 @@ type server struct {
 	logPath     string
 	logFile     *os.File
 	stopTimeout time.Duration
+	readyPath   string // answers 200 once the process serves
 }
 
 // serverConfig is what the harness decides about the server it starts.
@@ -209,7 +210,7 @@ func startServer(ctx context.Context, c serverConfig) (*server, error) {
 	s := &server{
 		cmd: cmd, base: "http://" + addr, metricsTok: c.metricsToken,
 		exited: make(chan error, 1), logPath: c.logPath, logFile: logFile,
-		stopTimeout: 40 * time.Second,
+		stopTimeout: 40 * time.Second, readyPath: "/readyz",
 	}
 	go func() { s.exited <- cmd.Wait() }()
 	if err := s.waitReady(ctx, 90*time.Second); err != nil {
@@ -234,7 +235,7 @@ func (s *server) waitReady(ctx context.Context, limit time.Duration) error {
 			return ctx.Err()
 		default:
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/readyz", nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+s.readyPath, nil)
 		if err != nil {
 			return err
 		}
@@ -282,4 +283,46 @@ func (s *server) alive() bool {
 	default:
 		return true
 	}
+}
+
+// ceilingConfig is what the ceiling program is started with.
+type ceilingConfig struct {
+	workDir, logPath    string
+	mysqlDSN, redisAddr string
+	prefix              string // of the Redis GET ceiling's keys
+}
+
+// startCeiling runs this same executable as the ceiling program (see
+// ceilingMain) and waits until it answers.
+func startCeiling(ctx context.Context, c ceilingConfig) (*server, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr(ctx)
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(c.logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), self)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Dir = c.workDir
+	cmd.Env = append(os.Environ(), ceilingAddrVar+"="+addr, ceilingDSNVar+"="+c.mysqlDSN,
+		ceilingRedisVar+"="+c.redisAddr, ceilingPrefixVar+"="+c.prefix)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	s := &server{cmd: cmd, base: "http://" + addr, exited: make(chan error, 1), logPath: c.logPath, logFile: logFile,
+		stopTimeout: 10 * time.Second, readyPath: "/json"}
+	go func() { s.exited <- cmd.Wait() }()
+	if err := s.waitReady(ctx, 30*time.Second); err != nil {
+		_ = s.stop()
+		return nil, fmt.Errorf("ceiling program: %w (log: %s)", err, c.logPath)
+	}
+	return s, nil
 }

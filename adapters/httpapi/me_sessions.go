@@ -79,7 +79,7 @@ func (a *AccountsAPI) revokeMyOtherSessions(c echo.Context) error {
 	if !ok {
 		return domain.ErrUnauthenticated
 	}
-	if _, err := a.svc.RevokeMyOtherSessions(c.Request().Context(), p.User.ID, p.SessionHash); err != nil {
+	if _, err := a.svc.RevokeOtherSessions(c.Request().Context(), p.User.ID, p.SessionHash); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

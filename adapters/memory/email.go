@@ -191,54 +191,6 @@ func (p *PasswordResetRepository) DeleteExpired(_ context.Context, now time.Time
 	return n, nil
 }
 
-// RateLimiter is an in-memory fixed-window limiter: the memory twin of the
-// Redis one, and the per-instance fallback when Redis fails.
-type RateLimiter struct {
-	mu    sync.Mutex
-	clock ports.Clock
-	m     map[string]window
-}
-
-type window struct {
-	hits int
-	ends time.Time
-}
-
-var _ ports.RateLimiter = (*RateLimiter)(nil)
-
-// NewRateLimiter returns an empty limiter on clock.
-func NewRateLimiter(clock ports.Clock) *RateLimiter {
-	return &RateLimiter{clock: clock, m: map[string]window{}}
-}
-
-// Hit counts one hit; the first hit of a window starts it.
-func (l *RateLimiter) Hit(_ context.Context, key string, limit int, win time.Duration) (time.Duration, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.clock.Now()
-	w := l.m[key]
-	if !now.Before(w.ends) {
-		w = window{ends: now.Add(win)}
-		if len(l.m) > 100_000 { // bound memory under a flood of distinct keys
-			l.sweep(now)
-		}
-	}
-	w.hits++
-	l.m[key] = w
-	if w.hits > limit {
-		return w.ends.Sub(now), nil
-	}
-	return 0, nil
-}
-
-func (l *RateLimiter) sweep(now time.Time) {
-	for k, w := range l.m {
-		if !now.Before(w.ends) {
-			delete(l.m, k)
-		}
-	}
-}
-
 // Mailbox is the in-memory twin of the mail system: it keeps what it was
 // sent, and fails while told to.
 type Mailbox struct {

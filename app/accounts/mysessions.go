@@ -7,7 +7,6 @@ import (
 
 	"github.com/onitapp/onit/domain"
 	"github.com/onitapp/onit/domain/accounts"
-	"github.com/onitapp/onit/ports"
 )
 
 // activity coalesces "this session was used" into at most one write per
@@ -82,11 +81,11 @@ func (s *Service) MySessions(ctx context.Context, userID int64) ([]accounts.Sess
 	return list, nil
 }
 
-// RevokeMySession ends one of the user's sessions by its ID, through the
-// same path as logout (database, cache, every instance's local copy).
-// NotFound when the ID is not one of the user's live sessions. It returns
-// the revoked session's hash, so the caller can tell it was its own.
-// Round-trips: one SELECT, then Logout's.
+// RevokeMySession ends one of the user's sessions by its ID (what the
+// sessions page shows) through RevokeSession, the logout path. NotFound
+// when the ID is not one of the user's live sessions. It returns the
+// revoked session's hash, so the caller can tell it was its own.
+// Round-trips: one SELECT, then RevokeSession's.
 func (s *Service) RevokeMySession(ctx context.Context, userID, sessionID int64) (string, error) {
 	list, err := s.sessions.ListForUser(ctx, userID, s.clock.Now())
 	if err != nil {
@@ -94,22 +93,8 @@ func (s *Service) RevokeMySession(ctx context.Context, userID, sessionID int64) 
 	}
 	for _, sess := range list {
 		if sess.ID == sessionID {
-			return sess.TokenHash, s.Logout(ctx, sess.TokenHash)
+			return sess.TokenHash, s.RevokeSession(ctx, userID, sess.TokenHash)
 		}
 	}
 	return "", domain.ErrNotFound
-}
-
-// RevokeMyOtherSessions ends every session of the user but keepHash (the
-// caller's), as a password change does, and returns how many.
-// Round-trips: SELECT + DELETE in a transaction, tombstones (Redis, 1
-// pipeline), and with local sessions one PUBLISH.
-func (s *Service) RevokeMyOtherSessions(ctx context.Context, userID int64, keepHash string) (int, error) {
-	revoked, err := s.sessions.DeleteForUser(ctx, userID, keepHash)
-	if err != nil {
-		return 0, err
-	}
-	s.dropCached(ctx, revoked...)
-	s.invalidate(ctx, ports.Invalidation{Sessions: revoked}, true)
-	return len(revoked), nil
 }

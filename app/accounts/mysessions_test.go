@@ -63,7 +63,7 @@ func TestMySessions(t *testing.T) {
 		if _, _, err := f.svc.Authenticate(ctx, b.Token); !domain.IsKind(err, domain.KindUnauthenticated) {
 			t.Fatalf("revoked session still works: %v", err)
 		}
-		if n, err := f.svc.RevokeMyOtherSessions(ctx, a.User.ID, a.Session.TokenHash); err != nil || n != 1 {
+		if n, err := f.svc.RevokeOtherSessions(ctx, a.User.ID, a.Session.TokenHash); err != nil || n != 1 {
 			t.Fatalf("RevokeMyOtherSessions = %d, %v; want 1", n, err)
 		}
 		if _, _, err := f.svc.Authenticate(ctx, c.Token); !domain.IsKind(err, domain.KindUnauthenticated) {

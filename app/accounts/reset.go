@@ -30,22 +30,19 @@ type ResetConfig struct {
 
 // resets is what password resets need beyond the core service.
 type resets struct {
-	cfg      ResetConfig
-	repo     ports.PasswordResetRepository
-	limiter  ports.RateLimiter
-	fallback ports.RateLimiter
-	tr       ports.Translator
+	cfg  ResetConfig
+	repo ports.PasswordResetRepository
+	tr   ports.Translator
 }
 
-// UsePasswordResets enables password resets. limiter counts requests
-// across instances (Redis); when it fails, fallback (this instance's
-// memory) counts instead, so an outage weakens the limit to per-instance
-// but never lifts it nor fails a request. Call it before serving.
-func (s *Service) UsePasswordResets(cfg ResetConfig, repo ports.PasswordResetRepository,
-	limiter, fallback ports.RateLimiter, tr ports.Translator,
-) {
+// UsePasswordResets enables password resets. Requests are counted on the
+// service's throttle, per email and per client address, like every other
+// password-related request (in production a FallbackThrottle: an outage
+// weakens the limits to per-instance but never lifts them nor fails a
+// request). Call it before serving.
+func (s *Service) UsePasswordResets(cfg ResetConfig, repo ports.PasswordResetRepository, tr ports.Translator) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s.resets = &resets{cfg: cfg, repo: repo, limiter: limiter, fallback: fallback, tr: tr}
+	s.resets = &resets{cfg: cfg, repo: repo, tr: tr}
 }
 
 // ResetLinkPath is the web app's page that reads a reset token.
@@ -58,7 +55,7 @@ const ResetLinkPath = "/reset-password"
 // ErrResetThrottled (RateLimited) when the client address asked too often;
 // Invalid when the email is empty.
 //
-// Round-trips: two rate-limit hits (Redis, 1 each), user by email (MySQL,
+// Round-trips: two throttle attempts (Redis, 1 pipeline each), user by email (MySQL,
 // 1), and for an account one transaction (BEGIN, INSERT reset, INSERT
 // outbox, COMMIT). The email leaves later, from the outbox.
 func (s *Service) RequestPasswordReset(ctx context.Context, addr, clientAddr string) error {
@@ -73,8 +70,13 @@ func (s *Service) RequestPasswordReset(ctx context.Context, addr, clientAddr str
 	}
 	key := accounts.EmailKey(addr)
 	cfg := s.resets.cfg
-	if wait := s.hit(ctx, "email:"+key, cfg.EmailLimit, cfg.Window); wait > 0 {
-		s.log.InfoContext(ctx, "password reset not sent: too many for this email", "retry_after", wait)
+	email := ports.ThrottleCounter{Kind: kindResetEmail, ID: key, Limit: cfg.EmailLimit, Window: cfg.Window}
+	if err := s.attempt(ctx, accounts.ErrResetThrottled, email); err != nil {
+		if !domain.IsKind(err, domain.KindRateLimited) {
+			return err
+		}
+		// The answer must not differ for a throttled email: say nothing.
+		s.log.InfoContext(ctx, "password reset not sent: too many for this email")
 		return nil
 	}
 	u, err := s.users.ByEmailKey(ctx, key)
@@ -179,9 +181,9 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, newPassword, 
 	if fields := s.checkPassword("new_password", newPassword, u.Email, u.Name); len(fields) > 0 {
 		return domain.Invalid(fields...)
 	}
-	hash, err := s.hasher.Hash(newPassword)
+	hash, err := s.hash(ctx, newPassword)
 	if err != nil {
-		return domain.Internal(err)
+		return err
 	}
 
 	var revoked []string
@@ -210,10 +212,9 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, newPassword, 
 	if err != nil {
 		return err
 	}
-	if err := s.throttle.Succeeded(ctx, u.EmailKey); err != nil {
-		s.log.WarnContext(ctx, "login throttle reset failed", "err", err)
-	}
-	s.dropCached(ctx, revoked...)
+	// A reset proves control of the mailbox: forgive the account's failed
+	// attempts, as a successful login does.
+	s.forgive(ctx, s.accountCounter(u.EmailKey))
 	s.invalidate(ctx, ports.Invalidation{Sessions: revoked, Users: []int64{u.ID}}, true)
 	return nil
 }
@@ -229,35 +230,8 @@ func (s *Service) ClearExpiredResets(ctx context.Context) (int64, error) {
 // resetClientCheck counts a reset request from the client address.
 func (s *Service) resetClientCheck(ctx context.Context, clientAddr string) error {
 	cfg := s.resets.cfg
-	if clientAddr == "" {
-		return nil
-	}
-	if wait := s.hit(ctx, "client:"+clientAddr, cfg.ClientLimit, cfg.Window); wait > 0 {
-		e := accounts.ErrResetThrottled.With(map[string]any{"seconds": int((wait + time.Second - 1) / time.Second)})
-		e.RetryAfter = wait
-		return e
-	}
-	return nil
-}
-
-// hit counts one reset request on key: in the shared limiter, else (it
-// failed) in this instance's fallback, else (both failed) not at all.
-func (s *Service) hit(ctx context.Context, key string, limit int, window time.Duration) time.Duration {
-	if limit <= 0 || window <= 0 {
-		return 0
-	}
-	key = "reset:" + key
-	wait, err := s.resets.limiter.Hit(ctx, key, limit, window)
-	if err == nil {
-		return wait
-	}
-	s.log.WarnContext(ctx, "rate limiter unavailable; counting in this instance", "err", err)
-	wait, err = s.resets.fallback.Hit(ctx, key, limit, window)
-	if err != nil {
-		s.log.WarnContext(ctx, "fallback rate limiter failed; allowing the request", "err", err)
-		return 0
-	}
-	return wait
+	client := ports.ThrottleCounter{Kind: kindResetClient, ID: clientAddr, Limit: cfg.ClientLimit, Window: cfg.Window}
+	return s.attempt(ctx, accounts.ErrResetThrottled, client)
 }
 
 type resetsError string

@@ -208,31 +208,6 @@ func PasswordResetRepository(t *testing.T, newRepos func(t *testing.T) (ports.Pa
 	})
 }
 
-// RateLimiter checks an implementation of ports.RateLimiter over real
-// time (windows of a second); keys are unique to the run.
-func RateLimiter(t *testing.T, l ports.RateLimiter) {
-	t.Helper()
-	ctx := context.Background()
-	key := "porttest:" + randomHex(t, 8)
-	for i := range 3 {
-		wait, err := l.Hit(ctx, key, 3, 2*time.Second)
-		if err != nil || wait != 0 {
-			t.Fatalf("hit %d = %v, %v; want allowed", i+1, wait, err)
-		}
-	}
-	wait, err := l.Hit(ctx, key, 3, 2*time.Second)
-	if err != nil || wait <= 0 || wait > 2*time.Second {
-		t.Fatalf("hit 4 = %v, %v; want the rest of the window", wait, err)
-	}
-	if wait, err := l.Hit(ctx, key+":other", 3, 2*time.Second); err != nil || wait != 0 {
-		t.Fatalf("another key = %v, %v; want allowed", wait, err)
-	}
-	time.Sleep(wait + 50*time.Millisecond)
-	if wait, err := l.Hit(ctx, key, 3, 2*time.Second); err != nil || wait != 0 {
-		t.Fatalf("after the window = %v, %v; want allowed", wait, err)
-	}
-}
-
 // EmailSender checks an implementation of ports.EmailSender: a message
 // sent arrives unchanged (received returns what the far end got, e.g. a
 // test SMTP server's inbox), and a cancelled context fails the send.
