@@ -22,6 +22,7 @@ var deployReady = []string{
 	"ONIT_SESSION_COOKIE_SECURE", "true",
 	"ONIT_LOG_FORMAT", "json",
 	"ONIT_METRICS_ADDR", ":9090",
+	"ONIT_EMAIL_HOST", "email-smtp.eu-west-1.amazonaws.com", "ONIT_PUBLIC_URL", "https://onit.example.com",
 	"ONIT_SILENCED_CHECKS", "onit.W052,onit.W053,onit.W054",
 }
 

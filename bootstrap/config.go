@@ -61,5 +61,7 @@ func checksConfig(s env.Settings) checks.Config {
 		Password: checks.PasswordConfig{Validators: s.Password.Validators},
 		Log:      checks.LogConfig{Format: s.Log.Format},
 		Metrics:  checks.MetricsConfig{MetricsAddr: s.Metrics.MetricsAddr, MetricsToken: s.Metrics.MetricsToken},
+		Email: checks.EmailConfig{Host: s.Email.EmailHost, Username: s.Email.EmailUsername, TLS: s.Email.EmailTLS,
+			PublicURL: s.PasswordReset.PublicURL, CORSAllowedOrigins: s.CORS.CORSAllowedOrigins},
 	}
 }

@@ -216,9 +216,12 @@ var accountsModule = fx.Module("accounts",
 			fx.As(new(ports.PasswordHasher)), fx.As(new(ports.PasswordHashInspector))),
 		passwordPolicy,
 		newAccountsService,
-		func(svc *appaccounts.Service, s env.Sessions, sec env.Security, log *slog.Logger, cat *i18n.Catalog) *httpapi.AccountsAPI {
+		func(svc *appaccounts.Service, s env.Sessions, sec env.Security, cors env.CORS, log *slog.Logger, cat *i18n.Catalog) *httpapi.AccountsAPI {
 			cookie := httpapi.SessionCookie{CookieName: s.CookieName, CookieSecure: s.CookieSecure, CookieHTTPOnly: s.CookieHTTPOnly}
-			return httpapi.NewAccountsAPI(svc, cookie, sec.TrustedOrigins, log, cat)
+			// Origins allowed by CORS send cookie-authenticated writes too,
+			// so the cross-site request check must trust them.
+			trusted := append(append([]string(nil), sec.TrustedOrigins...), cors.CORSAllowedOrigins...)
+			return httpapi.NewAccountsAPI(svc, cookie, trusted, log, cat)
 		},
 	),
 )
@@ -341,7 +344,8 @@ func httpConfig(s env.Settings) httpapi.Config {
 		Security: httpapi.SecurityConfig{Debug: sec.Debug && s.Env != env.Production, AllowedHosts: sec.AllowedHosts,
 			HSTSSeconds: sec.HSTSSeconds, HSTSIncludeSubdomains: sec.HSTSIncludeSubdomains, HSTSPreload: sec.HSTSPreload,
 			SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader, ContentTypeNosniff: sec.ContentTypeNosniff,
-			ReferrerPolicy: sec.ReferrerPolicy, CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions},
+			ReferrerPolicy: sec.ReferrerPolicy, CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions,
+			CORSAllowedOrigins: s.CORS.CORSAllowedOrigins},
 	}
 }
 

@@ -38,6 +38,13 @@ type SessionRepository interface {
 	// DeleteExpired removes sessions expired at now (ExpiresAt <= now, see
 	// accounts.Session.Expired) and returns how many.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+
+	// ListForUser returns the user's sessions live at now, newest first,
+	// with their IDs and details.
+	ListForUser(ctx context.Context, userID int64, now time.Time) ([]accounts.Session, error)
+	// Touch records that the sessions were used at at: LastUsedAt becomes
+	// at where it is unset or earlier. Absent hashes are skipped.
+	Touch(ctx context.Context, hashes []string, at time.Time) error
 }
 
 // SessionCache is a fast copy of sessions (Django's cached_db). It may lose

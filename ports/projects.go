@@ -144,6 +144,9 @@ type TaskRepository interface {
 	SaveIfMember(ctx context.Context, t projects.Task, prev, userID int64) (saved bool, err error)
 	// Delete removes the task and its comments. NotFound when absent.
 	Delete(ctx context.Context, id int64) error
+	// AssignedTo returns the IDs of the project's tasks assigned to userID,
+	// ascending (a member leaving unassigns them).
+	AssignedTo(ctx context.Context, projectID, userID int64) ([]int64, error)
 }
 
 // Access is a user's standing in a project as of a project version; caches

@@ -108,6 +108,18 @@ type Config struct {
 	Password PasswordConfig
 	Log      LogConfig
 	Metrics  MetricsConfig
+	// Email, password-reset links and CORS (issue 15; checks W070–W073).
+	Email EmailConfig
+}
+
+// EmailConfig is outgoing mail, the site's public address in its links,
+// and the origins allowed cross-origin requests.
+type EmailConfig struct {
+	Host               string
+	Username           string
+	TLS                string
+	PublicURL          string
+	CORSAllowedOrigins []string
 }
 
 // SecurityConfig is the secret keys and Django's security settings.

@@ -65,6 +65,8 @@ func goodProduction() Input {
 		Password: PasswordConfig{Validators: []string{"similarity", "min_length", "common", "numeric"}},
 		Log:      LogConfig{Format: "json"},
 		Metrics:  MetricsConfig{MetricsToken: strings.Repeat("t0k3n", 8)},
+		Email: EmailConfig{Host: "email-smtp.eu-west-1.amazonaws.com", Username: "AKIA", TLS: "starttls",
+			PublicURL: "https://onit.example.com", CORSAllowedOrigins: []string{"https://app.example.com"}},
 	}
 	return Input{
 		Config:    s,
@@ -201,6 +203,14 @@ func TestDeployChecks(t *testing.T) {
 			in.Config.Metrics.MetricsAddr = ":9090"
 		}, nil, ""},
 		{"W063 short metrics token", func(in *Input) { in.Config.Metrics.MetricsToken = "abc" }, []string{"onit.W063"}, "3 characters"},
+		{"W070 console email in production", func(in *Input) { in.Config.Email.Host = "" }, []string{"onit.W070"}, "log"},
+		{"W071 no public URL", func(in *Input) { in.Config.Email.PublicURL = "" }, []string{"onit.W071"}, "first allowed host"},
+		{"W071 plain-http public URL", func(in *Input) { in.Config.Email.PublicURL = "http://onit.example.com" }, []string{"onit.W071"}, "not https"},
+		{"W072 CORS wildcard", func(in *Input) { in.Config.Email.CORSAllowedOrigins = []string{"*"} }, []string{"onit.W072"}, "*"},
+		{"W072 CORS plain http", func(in *Input) {
+			in.Config.Email.CORSAllowedOrigins = []string{"https://ok.example.com", "http://app.example.com"}
+		}, []string{"onit.W072"}, "http://app.example.com"},
+		{"W073 SMTP AUTH in clear", func(in *Input) { in.Config.Email.TLS = "none" }, []string{"onit.W073"}, "clear"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

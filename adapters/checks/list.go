@@ -75,6 +75,7 @@ func all() []check {
 		{deploy: true, run: checkEmbedded},
 		{deploy: true, run: checkLoopback},
 		{deploy: true, run: checkMetrics},
+		{deploy: true, run: checkEmail}, // email.go: W070–W073
 	}
 }
 

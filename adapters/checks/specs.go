@@ -54,6 +54,11 @@ var specs = []Spec{
 	{"onit.W082", Warning, true, "", "both pools × instances + the commands' reserve exceed ONIT_MYSQL_SERVER_MAX_CONNECTIONS, which they reach when the reader endpoint falls back to the writer"},
 	{"onit.W083", Warning, true, "", "the replica server's max_connections is below ONIT_MYSQL_REPLICA_SERVER_MAX_CONNECTIONS"},
 	{"onit.W084", Warning, true, "", "a read replica is configured but does not answer (the primary serves every read)"},
+	// Email, links and CORS (issue 15).
+	{"onit.W070", Warning, true, "", "no ONIT_EMAIL_HOST outside development: emails (password resets) are only written to the log"},
+	{"onit.W071", Warning, true, "", "ONIT_PUBLIC_URL unset or not https: links in emails point elsewhere or travel in clear"},
+	{"onit.W072", Warning, true, "", "ONIT_CORS_ALLOWED_ORIGINS holds * or a plain-http origin"},
+	{"onit.W073", Warning, true, "", "SMTP AUTH over an unencrypted connection (ONIT_EMAIL_TLS=none with a username)"},
 }
 
 var specByID = func() map[string]Spec {

@@ -60,6 +60,7 @@ func (a *AccountsAPI) Register(api *echo.Group) {
 	api.PATCH("/me", a.updateMe, a.Authenticate)
 	api.POST("/me/password", a.changePassword, a.Authenticate)
 	a.registerPasswordReset(api) // password_reset.go
+	a.registerMySessions(api)    // me_sessions.go
 }
 
 // userDTO is the contract's User.
@@ -146,7 +147,8 @@ func (a *AccountsAPI) login(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	l, err := a.svc.Login(req.Context(), appaccounts.LoginInput{Email: in.Email, Password: in.Password, ClientAddr: c.RealIP()})
+	l, err := a.svc.Login(req.Context(), appaccounts.LoginInput{Email: in.Email, Password: in.Password,
+		ClientAddr: c.RealIP(), UserAgent: req.UserAgent()})
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,9 @@ type SecurityConfig struct {
 	ReferrerPolicy        string
 	CrossOriginOpener     string
 	FrameOptions          string
+	// CORSAllowedOrigins may call the API cross-origin with credentials
+	// (exact origins); empty: CORS is off.
+	CORSAllowedOrigins []string
 }
 
 // Checker is a backing service /readyz asks before reporting ready.
@@ -103,6 +106,9 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	// observeRequests (metrics.go) is outermost so it sees the final status.
 	e.Use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
 		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
+	if len(cfg.Security.CORSAllowedOrigins) > 0 {
+		e.Use(cors(cfg.Security.CORSAllowedOrigins)) // cors.go; before any route's authentication
+	}
 
 	e.GET("/healthz", s.healthz)
 	e.HEAD("/healthz", s.healthz)

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -13,8 +14,9 @@ import (
 
 // SessionRepository is the in-memory twin of the MySQL sessions table.
 type SessionRepository struct {
-	mu sync.Mutex
-	m  map[string]accounts.Session
+	mu     sync.Mutex
+	m      map[string]accounts.Session
+	nextID int64
 }
 
 var _ ports.SessionRepository = (*SessionRepository)(nil)
@@ -31,6 +33,8 @@ func (r *SessionRepository) Create(_ context.Context, s accounts.Session) error 
 	if _, ok := r.m[s.TokenHash]; ok {
 		return domain.ErrConflict
 	}
+	r.nextID++
+	s.ID = r.nextID
 	r.m[s.TokenHash] = s
 	return nil
 }
@@ -132,4 +136,39 @@ func (c *SessionCache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)
+}
+
+// ListForUser returns the user's sessions live at now, newest first.
+func (r *SessionRepository) ListForUser(_ context.Context, userID int64, now time.Time) ([]accounts.Session, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []accounts.Session
+	for _, s := range r.m {
+		if s.UserID == userID && !s.Expired(now) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b accounts.Session) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return out, nil
+}
+
+// Touch moves LastUsedAt forward to at.
+func (r *SessionRepository) Touch(_ context.Context, hashes []string, at time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at = at.UTC()
+	for _, h := range hashes {
+		s, ok := r.m[h]
+		if !ok || (s.LastUsedAt != nil && !s.LastUsedAt.Before(at)) {
+			continue
+		}
+		s.LastUsedAt = &at
+		r.m[h] = s
+	}
+	return nil
 }

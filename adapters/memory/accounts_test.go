@@ -45,3 +45,10 @@ func TestMailboxContract(t *testing.T) {
 	b := memory.NewMailbox()
 	porttest.EmailSender(t, b, b.Messages)
 }
+
+func TestSessionRepositoryDetailsContract(t *testing.T) {
+	t.Parallel()
+	porttest.SessionRepositoryDetails(t, func(*testing.T) (ports.SessionRepository, ports.UserRepository) {
+		return memory.NewSessionRepository(), memory.NewUserRepository()
+	})
+}

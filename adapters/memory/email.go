@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -54,7 +55,7 @@ func (o *Outbox) ClaimDue(_ context.Context, now time.Time, lease time.Duration,
 		if c := a.q.NextAttempt.Compare(b.q.NextAttempt); c != 0 {
 			return c
 		}
-		return int(a.q.ID - b.q.ID)
+		return cmp.Compare(a.q.ID, b.q.ID)
 	})
 	var out []email.Queued
 	for _, e := range due[:min(limit, len(due))] {
@@ -120,7 +121,7 @@ func (o *Outbox) Pending() []email.Queued {
 			out = append(out, e.q)
 		}
 	}
-	slices.SortFunc(out, func(a, b email.Queued) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b email.Queued) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

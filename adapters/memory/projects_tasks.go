@@ -190,3 +190,17 @@ func (s *ProjectsStore) deleteTaskLocked(id int64) {
 		}
 	}
 }
+
+// AssignedTo returns the IDs of the project's tasks assigned to userID, ascending.
+func (r *TaskRepository) AssignedTo(_ context.Context, projectID, userID int64) ([]int64, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	var ids []int64
+	for id, t := range r.s.d.tasks {
+		if t.ProjectID == projectID && t.AssigneeID != nil && *t.AssigneeID == userID {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}

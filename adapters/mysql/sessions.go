@@ -24,16 +24,32 @@ type sessionRow struct {
 	UserID    int64     `bun:"user_id"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
+
+	UserAgent  string     `bun:"user_agent"`
+	ClientAddr string     `bun:"client_addr"`
+	LastUsedAt *time.Time `bun:"last_used_at"`
 }
 
 func sessionFromDomain(s accounts.Session) sessionRow {
-	return sessionRow{TokenHash: s.TokenHash, UserID: s.UserID,
-		CreatedAt: dbTime(s.CreatedAt), ExpiresAt: dbTime(s.ExpiresAt)}
+	r := sessionRow{TokenHash: s.TokenHash, UserID: s.UserID,
+		CreatedAt: dbTime(s.CreatedAt), ExpiresAt: dbTime(s.ExpiresAt),
+		UserAgent: s.UserAgent, ClientAddr: s.ClientAddr}
+	if s.LastUsedAt != nil {
+		t := dbTime(*s.LastUsedAt)
+		r.LastUsedAt = &t
+	}
+	return r
 }
 
 func (r sessionRow) toDomain() accounts.Session {
-	return accounts.Session{TokenHash: r.TokenHash, UserID: r.UserID,
-		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}
+	s := accounts.Session{TokenHash: r.TokenHash, UserID: r.UserID,
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+		ID: r.ID, UserAgent: r.UserAgent, ClientAddr: r.ClientAddr}
+	if r.LastUsedAt != nil {
+		t := r.LastUsedAt.UTC()
+		s.LastUsedAt = &t
+	}
+	return s
 }
 
 // SessionRepository stores sessions in the sessions table, the truth the
@@ -100,4 +116,36 @@ func (r *SessionRepository) DeleteForUser(ctx context.Context, userID int64, kee
 // sessions_expires_at_idx, and returns how many.
 func (r *SessionRepository) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	return deleteInBatches(ctx, r.db, "sessions", "expires_at <= ?", dbTime(now))
+}
+
+// maxSessionsListed bounds ListForUser: nobody reads more, and a user
+// with a runaway script logging in must not make the page huge.
+const maxSessionsListed = 500
+
+// ListForUser returns the user's live sessions, newest first, over
+// sessions_user_id_idx.
+func (r *SessionRepository) ListForUser(ctx context.Context, userID int64, now time.Time) ([]accounts.Session, error) {
+	var rows []sessionRow
+	if err := r.db.NewSelect().Model(&rows).Where("user_id = ?", userID).Where("expires_at > ?", dbTime(now)).
+		OrderExpr("created_at DESC, id DESC").Limit(maxSessionsListed).Scan(ctx); err != nil {
+		return nil, MapError(err)
+	}
+	out := make([]accounts.Session, len(rows))
+	for i, row := range rows {
+		out[i] = row.toDomain()
+	}
+	return out, nil
+}
+
+// Touch sets last_used_at to at where it is NULL or earlier: one UPDATE
+// for the whole batch (callers group by minute).
+func (r *SessionRepository) Touch(ctx context.Context, hashes []string, at time.Time) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	t := dbTime(at)
+	_, err := r.db.NewUpdate().TableExpr("sessions").Set("last_used_at = ?", t).
+		Where("token_hash IN (?)", bun.List(hashes)).
+		Where("(last_used_at IS NULL OR last_used_at < ?)", t).Exec(ctx)
+	return MapError(err)
 }

@@ -24,6 +24,14 @@ func TestSessionRepositoryContract(t *testing.T) {
 	})
 }
 
+func TestSessionRepositoryDetailsContract(t *testing.T) {
+	t.Parallel()
+	porttest.SessionRepositoryDetails(t, func(t *testing.T) (ports.SessionRepository, ports.UserRepository) {
+		db := mysqltest.New(t)
+		return adapter.NewSessionRepository(db), adapter.NewUserRepository(db)
+	})
+}
+
 // TestUnitOfWorkRollsBackPasswordChange runs the write of
 // accounts.Service.ChangePassword (new hash, other sessions deleted) in one
 // unit of work that then fails: both changes must be undone.

@@ -344,3 +344,14 @@ func (r *TaskRepository) Delete(ctx context.Context, id int64) error {
 	res, err := r.db.NewRaw("DELETE FROM tasks WHERE id = ?", id).Exec(ctx)
 	return affectedOne(res, err, domain.ErrNotFound)
 }
+
+// AssignedTo returns the IDs of the project's tasks assigned to userID,
+// over tasks_assignee_id_idx.
+func (r *TaskRepository) AssignedTo(ctx context.Context, projectID, userID int64) ([]int64, error) {
+	var ids []int64
+	if err := r.db.NewRaw("SELECT id FROM tasks WHERE assignee_id = ? AND project_id = ? ORDER BY id",
+		userID, projectID).Scan(ctx, &ids); err != nil {
+		return nil, MapError(err)
+	}
+	return ids, nil
+}

@@ -13,6 +13,7 @@ type LoginInput struct {
 	Email      string
 	Password   string
 	ClientAddr string
+	UserAgent  string // the User-Agent header; only a summary is kept
 }
 
 // Login is a successful login: the token is handed to the client once and
@@ -100,6 +101,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 		return Login{}, domain.Internal(err)
 	}
 	sess := accounts.NewSession(token, u.ID, now, s.cfg.SessionAge)
+	sess.UserAgent = accounts.SummarizeUserAgent(in.UserAgent)
+	sess.ClientAddr = accounts.TruncateAddr(in.ClientAddr)
 	if err := s.sessions.Create(ctx, sess); err != nil {
 		return Login{}, err
 	}

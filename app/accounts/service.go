@@ -52,7 +52,8 @@ type Service struct {
 	local ports.LocalSessionCache // nil: no instance-local copies
 	revs  ports.Revocations       // set together with local
 
-	resets *resets // nil: password resets are off (UsePasswordResets)
+	resets   *resets  // nil: password resets are off (UsePasswordResets)
+	activity activity // last-used times waiting for FlushSessionActivity
 }
 
 // New builds the service. Every password hash it computes runs on its

@@ -32,6 +32,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (accounts.User
 	var ticket uint64
 	if s.local != nil {
 		if sess, u, ok := s.local.Get(hash); ok && !sess.Expired(now) && u.CanLogIn() {
+			s.activity.seen(hash, now)
 			return u, sess, nil
 		}
 		// Taken before any read below, so that a revocation arriving while
@@ -60,6 +61,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (accounts.User
 	if s.local != nil {
 		s.local.Put(ticket, sess, u)
 	}
+	s.activity.seen(hash, now)
 	return u, sess, nil
 }
 

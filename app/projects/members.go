@@ -37,6 +37,11 @@ func (s *Service) AddMember(ctx context.Context, caller, projectID int64, in New
 		return dp.Member{}, false, domain.Invalid(domain.FieldError{Field: "role", Code: "oneof", Key: "validation.oneof",
 			Params: map[string]any{"param": "owner, member"}})
 	}
+	// A malformed address is a field error, not an unknown user (404):
+	// the form can say what is wrong with it.
+	if fields := accounts.CheckEmail(in.Email); len(fields) > 0 {
+		return dp.Member{}, false, domain.Invalid(fields...)
+	}
 	// Check the caller first so that only owners learn which emails exist.
 	role, err := s.access(ctx, projectID, caller)
 	if err != nil {
@@ -110,15 +115,26 @@ func (s *Service) SetMemberRole(ctx context.Context, caller, projectID, userID i
 	return m, nil
 }
 
-// RemoveMember removes a member; owners only. Removing the last owner is
-// ErrLastOwner. Tasks assigned to the user keep the assignment as history.
+// RemoveMember removes a member: owners remove anyone, and any member
+// may remove themselves (leave the project). Removing the last owner is
+// ErrLastOwner. In the same transaction the user's tasks in the project
+// are unassigned: they could no longer see them.
 func (s *Service) RemoveMember(ctx context.Context, caller, projectID, userID int64) error {
 	now := s.now()
+	var unassigned []dp.Task
 	p, err := s.changeMembers(ctx, caller, projectID, userID, dp.RoleNone, func(ctx context.Context, r ports.Repos, _ dp.Role) error {
-		return r.Members.Remove(ctx, projectID, userID)
+		if err := r.Members.Remove(ctx, projectID, userID); err != nil {
+			return err
+		}
+		var err error
+		unassigned, err = unassignAll(ctx, r, projectID, userID, now)
+		return err
 	}, now)
 	if err != nil {
 		return err
+	}
+	for _, t := range unassigned {
+		s.cache.PutTask(ctx, t, ports.Access{})
 	}
 	roles := map[int64]dp.Role{userID: dp.RoleNone}
 	if caller != userID {
@@ -141,8 +157,11 @@ func (s *Service) changeMembers(ctx context.Context, caller, projectID, userID i
 			if err != nil {
 				return err
 			}
-			if err := allow(roles[caller], dp.RoleOwner); err != nil {
-				return err
+			leaving := caller == userID && newRole == dp.RoleNone && roles[caller] != dp.RoleNone
+			if !leaving {
+				if err := allow(roles[caller], dp.RoleOwner); err != nil {
+					return err
+				}
 			}
 			if roles[userID] == dp.RoleNone {
 				return dp.ErrMemberNotFound
@@ -168,4 +187,24 @@ func (s *Service) changeMembers(ctx context.Context, caller, projectID, userID i
 		return err
 	})
 	return p, err
+}
+
+// unassignAll clears the assignee of every task of the project assigned
+// to userID, each as a task change (new version, updated_at now).
+func unassignAll(ctx context.Context, r ports.Repos, projectID, userID int64, now time.Time) ([]dp.Task, error) {
+	ids, err := r.Tasks.AssignedTo(ctx, projectID, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dp.Task, 0, len(ids))
+	for _, id := range ids {
+		t, err := r.Tasks.Update(ctx, id, func(t *dp.Task) error {
+			return t.Apply(dp.TaskChanges{SetAssignee: true}, now)
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }

@@ -65,3 +65,7 @@ func (r PasswordReset) Usable(u User, now time.Time) bool {
 	return r.UsedAt == nil && now.Before(r.ExpiresAt) && r.UserID == u.ID &&
 		r.State == ResetState(u) && u.CanLogIn()
 }
+
+// CheckEmail validates an email address as sign-up does (after trimming):
+// the field errors of "email" (required, max, email), none when valid.
+func CheckEmail(email string) []domain.FieldError { return checkEmail(NormalizeEmail(email)) }

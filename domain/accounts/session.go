@@ -17,6 +17,13 @@ type Session struct {
 	UserID    int64
 	CreatedAt time.Time
 	ExpiresAt time.Time
+
+	// What the owner sees in their list of sessions (issue 15). Only the
+	// repository keeps them; caches drop them, authentication needs none.
+	ID         int64      // the repository's key, for revoking one session by ID
+	UserAgent  string     // SummarizeUserAgent of the login's User-Agent
+	ClientAddr string     // TruncateAddr of the login's client address
+	LastUsedAt *time.Time // to the minute; nil until first recorded
 }
 
 // HashToken returns the hex SHA-256 under which a token's session is stored.

@@ -22,6 +22,23 @@ func TaskRepository(t *testing.T, f ProjectsFixture) {
 	ctx := context.Background()
 	r := f.Repos
 
+	t.Run("tasks: assigned to a user, in one project", func(t *testing.T) {
+		owner, other := f.NewUser(t), f.NewUser(t)
+		p, q := f.newProject(t, owner), f.newProject(t, owner)
+		a := f.newTask(t, p, dp.TaskDraft{AssigneeID: &other}, base)
+		f.newTask(t, p, dp.TaskDraft{AssigneeID: &owner}, base)
+		f.newTask(t, p, dp.TaskDraft{}, base)
+		b := f.newTask(t, p, dp.TaskDraft{AssigneeID: &other}, base)
+		f.newTask(t, q, dp.TaskDraft{AssigneeID: &other}, base)
+		got, err := r.Tasks.AssignedTo(ctx, p.ID, other)
+		if err != nil || len(got) != 2 || got[0] != a.ID || got[1] != b.ID {
+			t.Fatalf("AssignedTo = %v, %v; want [%d %d]", got, err, a.ID, b.ID)
+		}
+		if got, err := r.Tasks.AssignedTo(ctx, p.ID, f.NewUser(t)); err != nil || len(got) != 0 {
+			t.Fatalf("AssignedTo(nobody's) = %v, %v", got, err)
+		}
+	})
+
 	t.Run("tasks: create, read with access, update, delete with comments", func(t *testing.T) {
 		owner, stranger := f.NewUser(t), f.NewUser(t)
 		p := f.newProject(t, owner)

@@ -5,6 +5,7 @@ package mailtest
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -63,19 +64,15 @@ func Start(t testing.TB, opts Options) *Server {
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.AllowInsecureAuth = opts.TLS == "none"
 	tlsCfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	var l net.Listener
-	var err error
-	switch opts.TLS {
-	case "tls":
-		l, err = tls.Listen("tcp", "127.0.0.1:0", tlsCfg)
-	case "starttls":
-		srv.TLSConfig = tlsCfg
-		l, err = net.Listen("tcp", "127.0.0.1:0")
-	default:
-		l, err = net.Listen("tcp", "127.0.0.1:0")
-	}
+	l, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("mailtest: listen: %v", err)
+	}
+	switch opts.TLS {
+	case "tls":
+		l = tls.NewListener(l, tlsCfg)
+	case "starttls":
+		srv.TLSConfig = tlsCfg
 	}
 	s.Port = l.Addr().(*net.TCPAddr).Port
 	go func() { _ = srv.Serve(l) }()
