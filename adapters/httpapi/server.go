@@ -80,6 +80,9 @@ type Server struct {
 	openapi  []byte
 	served   chan struct{}
 	metrics  metricsState // request metrics and /metrics (metrics.go)
+	// middleware and chain: see use (chain.go).
+	middleware []echo.MiddlewareFunc
+	chain      echo.HandlerFunc
 }
 
 // New builds the router with every module's routes. It does not listen yet.
@@ -101,8 +104,9 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 	// observeRequests (metrics.go) is outermost so it sees the final status.
-	e.Use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
+	s.use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
 		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
+	e.Use(s.dispatch)
 
 	e.GET("/healthz", s.healthz)
 	e.HEAD("/healthz", s.healthz)
