@@ -20,7 +20,9 @@ import (
 	"github.com/onitapp/onit/adapters/metrics"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/redisstore"
+	"github.com/onitapp/onit/adapters/system"
 	appaccounts "github.com/onitapp/onit/app/accounts"
+	"github.com/onitapp/onit/app/housekeeping"
 	"github.com/onitapp/onit/domain/accounts"
 	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/migrations"
@@ -164,12 +166,12 @@ func (b *backend) openDatabase(ctx context.Context) (env.Settings, *bun.DB, erro
 
 // Migrations implements cli.Backend.
 func (b *backend) Migrations(ctx context.Context) (cli.Migrator, func(), error) {
-	_, db, err := b.openDatabase(ctx)
+	s, db, err := b.openDatabase(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	_, log, _ := b.load()
-	r, err := migrations.NewRunner(db.DB, log)
+	r, err := migrations.NewRunner(db.DB, log, migrations.WithLockTimeout(s.MySQL.MigrateLockTimeout))
 	if err != nil {
 		_ = db.Close()
 		return nil, nil, err
@@ -184,6 +186,18 @@ func (b *backend) CreateMigration(dir, name string, goMigration bool) (string, e
 		kind = "go"
 	}
 	return migrations.Create(dir, name, kind)
+}
+
+// Housekeeping implements cli.Backend. It needs the database only: expired
+// sessions' cache entries expire by themselves, so Redis is not touched.
+func (b *backend) Housekeeping(ctx context.Context) (cli.Housekeeper, func(), error) {
+	s, db, err := b.openDatabase(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc := housekeeping.New(mysql.NewSessionRepository(db), mysql.NewIdempotencyRepository(db), system.Clock{},
+		housekeeping.Config{IdempotencyTTL: s.Idempotency.IdempotencyTTL})
+	return svc, func() { _ = db.Close() }, nil
 }
 
 // DatabaseServer implements cli.Backend.
@@ -233,7 +247,9 @@ func (b *backend) Serve(ctx context.Context, migrate bool) error {
 	}
 	var srv *httpapi.Server
 	var eng *engines
-	app := fx.New(Composition(s, b.stdio.Err), Serving, fx.Populate(&srv, &eng))
+	// The run context reaches the work done while the graph is built
+	// (migrating on start), so a stop signal ends a long lock wait.
+	app := fx.New(Composition(s, b.stdio.Err), Serving, fx.Supply(runContext{ctx}), fx.Populate(&srv, &eng))
 	if err := app.Err(); err != nil {
 		return describeFailure(err)
 	}
@@ -304,9 +320,18 @@ func probe(ctx context.Context, s env.Settings, settingsErr error) (checks.Input
 		in.DB = checkDatabase{Server: mysql.NewServer(db), db: db, log: log}
 	}
 
+	if rc := replicaConfig(s.MySQL); !rc.Configured() {
+		in.ReplicaErr = checks.ErrNotConfigured
+	} else if db, err := openPool(ctx, rc, log, nil); err != nil {
+		in.ReplicaErr = err
+	} else {
+		closers = append(closers, func() { _ = db.Close() })
+		in.Replica = checkDatabase{Server: mysql.NewServer(db), db: db, log: log}
+	}
+
 	if len(s.Redis.Addrs) == 0 {
 		in.CacheErr = checks.ErrNotConfigured
-	} else if c, err := redisstore.NewClient(s.Redis); err != nil {
+	} else if c, err := redisstore.NewClient(s.Redis, nil); err != nil {
 		in.CacheErr = err
 	} else {
 		closers = append(closers, func() { _ = c.Close() })

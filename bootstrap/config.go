@@ -2,9 +2,9 @@ package bootstrap
 
 import (
 	"github.com/onitapp/onit/adapters/checks"
-	"github.com/onitapp/onit/adapters/memory"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/web"
+	appaccounts "github.com/onitapp/onit/app/accounts"
 	"github.com/onitapp/onit/env"
 )
 
@@ -17,11 +17,26 @@ func mysqlConfig(m env.MySQL) mysql.Config {
 		ConnMaxLifetime: m.ConnMaxLifetime, QueryTimeout: m.QueryTimeout, DialTimeout: m.DialTimeout, SlowQuery: m.SlowQuery}
 }
 
+// replicaConfig is the read replica's pool: its own address and pool size,
+// everything else (user, password, database, TLS, timeouts) the primary's,
+// as an RDS reader endpoint shares them. Not Configured when no replica is
+// set.
+func replicaConfig(m env.MySQL) mysql.Config {
+	c := mysqlConfig(m)
+	c.DSN, c.Host, c.Port = m.ReplicaDSN, m.ReplicaHost, m.ReplicaPort
+	c.MaxOpenConns = m.ReplicaMaxOpenConns
+	if c.DSN == "" && c.Host == "" {
+		return mysql.Config{}
+	}
+	return c
+}
+
 func webConfig(s env.Static) web.Config { return web.Config{URL: s.URL, Root: s.Root} }
 
-func throttleLimits(t env.Throttle) memory.ThrottleLimits {
-	return memory.ThrottleLimits{AccountLimit: t.AccountLimit, AccountWindow: t.AccountWindow,
-		ClientLimit: t.ClientLimit, ClientWindow: t.ClientWindow}
+func throttleLimits(t env.Throttle) appaccounts.ThrottleLimits {
+	return appaccounts.ThrottleLimits{AccountLimit: t.AccountLimit, AccountWindow: t.AccountWindow,
+		ClientLimit: t.ClientLimit, ClientWindow: t.ClientWindow,
+		RegisterLimit: t.RegisterLimit, RegisterWindow: t.RegisterWindow}
 }
 
 // checksConfig is what `onit check` judges. The MySQL host comes from the
@@ -38,7 +53,9 @@ func checksConfig(s env.Settings) checks.Config {
 			CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions},
 		Sessions: checks.SessionsConfig{CookieSecure: s.Sessions.CookieSecure, CookieHTTPOnly: s.Sessions.CookieHTTPOnly},
 		MySQL: checks.MySQLConfig{Host: host, TLS: s.MySQL.TLS, MaxOpenConns: s.MySQL.MaxOpenConns,
-			Instances: s.MySQL.Instances, ServerMaxConns: s.MySQL.ServerMaxConns},
+			Instances: s.MySQL.Instances, ServerMaxConns: s.MySQL.ServerMaxConns,
+			CommandConns: s.MySQL.CommandConns, ReplicaHost: replicaConfig(s.MySQL).HostName(),
+			ReplicaMaxOpenConns: s.MySQL.ReplicaMaxOpenConns, ReplicaServerMaxConns: s.MySQL.ReplicaServerMaxConns},
 		Redis: checks.RedisConfig{Addrs: s.Redis.Addrs, RedisTLS: s.Redis.RedisTLS, Cluster: s.Redis.Cluster,
 			KeyPrefix: s.Redis.KeyPrefix},
 		Password: checks.PasswordConfig{Validators: s.Password.Validators},

@@ -24,20 +24,13 @@ func server(s env.Settings, logs io.Writer) fx.Option {
 		i18nModule,
 		httpModule,
 		operationsModule, // bootstrap/operations.go: metrics
-		fx.StartTimeout(startTimeout(s)),
+		// Migrating on start happens before start (migrate.go), outside
+		// this timeout: it covers connecting and the start hooks only.
+		fx.StartTimeout(30*time.Second),
 		// Stop must outlast the drain: the readiness delay plus the
 		// in-flight requests' grace, plus time to close the pools.
 		fx.StopTimeout(s.HTTP.ShutdownDelay+s.HTTP.ShutdownTimeout+5*time.Second),
 	)
-}
-
-// startTimeout covers connecting and, when the composition migrates on
-// start, goose's lock wait (up to 5 minutes behind another migrator).
-func startTimeout(s env.Settings) time.Duration {
-	if s.MySQL.MigrateOnStart {
-		return 6 * time.Minute
-	}
-	return 30 * time.Second
 }
 
 // migrating is the migrate-on-start module when the settings ask for it

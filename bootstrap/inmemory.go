@@ -58,9 +58,7 @@ var memoryModule = fx.Module("memory",
 		},
 		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),
-		fx.Annotate(func(clock ports.Clock, t env.Throttle) *memory.LoginThrottle {
-			return memory.NewLoginThrottle(clock, throttleLimits(t))
-		}, fx.As(new(ports.LoginThrottle))),
+		fx.Annotate(memory.NewThrottle, fx.As(new(ports.Throttle))),
 	),
 )
 

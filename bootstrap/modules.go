@@ -15,6 +15,7 @@ import (
 	"github.com/onitapp/onit/adapters/djangohash"
 	"github.com/onitapp/onit/adapters/httpapi"
 	"github.com/onitapp/onit/adapters/i18n"
+	"github.com/onitapp/onit/adapters/memory"
 	"github.com/onitapp/onit/adapters/metrics"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/passwordlist"
@@ -162,7 +163,10 @@ var redisModule = fx.Module("redis",
 		newRedis,
 		func(cfg env.Redis) redisstore.Keys { return redisstore.Keys{Prefix: cfg.KeyPrefix} },
 		fx.Annotate(redisstore.NewSessionCache, fx.As(new(ports.SessionCache))),
-		fx.Annotate(redisstore.NewLoginThrottle, fx.As(new(ports.LoginThrottle))),
+		// Redis, and an in-process throttle with the same limits while Redis fails.
+		fx.Annotate(func(c redis.UniversalClient, k redisstore.Keys, clock ports.Clock, log *slog.Logger) *appaccounts.FallbackThrottle {
+			return appaccounts.NewFallbackThrottle(redisstore.NewThrottle(c, k), memory.NewThrottle(clock), log)
+		}, fx.As(new(ports.Throttle))),
 		checker(redisstore.NewHealth),
 	),
 )
@@ -188,7 +192,7 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 func routeRedisLogs(log *slog.Logger) { redis.SetLogger(redisLogger{log}) }
 
 func newRedis(p redisParams) (redis.UniversalClient, error) {
-	c, err := redisstore.NewClient(p.Config)
+	c, err := redisstore.NewClient(p.Config, p.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -237,12 +241,12 @@ func passwordPolicy(cfg env.Password) (password.Policy, error) {
 	return p, nil
 }
 
-func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos, cache ports.SessionCache,
-	throttle ports.LoginThrottle, hasher ports.PasswordHasher, uow ports.UnitOfWork,
-	clock ports.Clock, random ports.Random, log *slog.Logger,
+func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos,
+	throttle ports.Throttle, hasher ports.PasswordHasher, uow ports.UnitOfWork,
+	clock ports.Clock, random ports.Random, log *slog.Logger, t env.Throttle,
 ) *appaccounts.Service {
-	cfg := appaccounts.Config{SessionAge: s.CookieAge, Policy: policy}
-	return appaccounts.New(cfg, r.Users, r.Sessions, cache, throttle, hasher, uow, clock, random, log)
+	cfg := appaccounts.Config{SessionAge: s.CookieAge, Policy: policy, Throttle: throttleLimits(t), HashWorkers: t.HashWorkers}
+	return appaccounts.New(cfg, r.Users, r.Sessions, throttle, hasher, uow, clock, random, log)
 }
 
 // projectCacheModule is the Redis object cache in front of MySQL for the

@@ -100,6 +100,8 @@ func TestDevelopmentCommandsRefuseWithoutDatabase(t *testing.T) {
 		{"createsuperuser", "--noinput", "--email", "root@example.com", "--name", "Root", "--password-stdin"},
 		{"changepassword", "root@example.com", "--password-stdin"},
 		{"clearsessions"},
+		{"revokesessions", "root@example.com"},
+		{"housekeeping"},
 		{"migrate", "up"},
 		{"migrate", "status"},
 		{"dbstats"},

@@ -5,33 +5,39 @@ import (
 	"log/slog"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
 	"go.uber.org/fx"
 
 	"github.com/onitapp/onit/adapters/localcache"
+	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/redisstore"
 	appaccounts "github.com/onitapp/onit/app/accounts"
 	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
 )
 
-// sessionsModule is the instance-local session cache and the revocations
+// sessionsModule is the instance-local session cache and the two feeds
 // that keep it true across instances: the cache (sized and timed by
 // ONIT_SESSION_LOCAL_CACHE_SIZE and _TTL), the Redis pub/sub subscriber
-// that feeds it, started with the application and stopped with it, and
-// the accounts service switched over to both.
+// (fast) and the MySQL invalidation log (durable), each started with the
+// application and stopped with it, behind a gate that trusts the cache
+// only while both prove they would deliver; and the accounts service
+// switched over to the cache, publishing on both.
 var sessionsModule = fx.Module("sessions",
 	fx.Provide(
 		func(cfg env.Sessions) *localcache.Sessions {
 			return localcache.NewSessions(cfg.LocalCacheSize, cfg.LocalCacheTTL)
 		},
+		func(cache *localcache.Sessions) *localcache.Gate { return localcache.NewGate(cache, 2) },
 		newRevocations,
+		newInvalidationLog,
 	),
 	fx.Invoke(useLocalSessions),
 )
 
-func newRevocations(lc fx.Lifecycle, c redis.UniversalClient, k redisstore.Keys, cache *localcache.Sessions,
+func newRevocations(lc fx.Lifecycle, c redis.UniversalClient, k redisstore.Keys, gate *localcache.Gate,
 	cfg env.Sessions, log *slog.Logger) *redisstore.Revocations {
-	r := redisstore.NewRevocations(c, k, cache, redisstore.RevocationOptions{RetryFor: cfg.LocalCacheTTL}, log)
+	r := redisstore.NewRevocations(c, k, gate.Feed(0), redisstore.RevocationOptions{RetryFor: cfg.LocalCacheTTL}, log)
 	// Start only spawns the subscriber; the cache stays off until the
 	// subscription is confirmed, so start-up never waits for Redis.
 	lc.Append(fx.Hook{
@@ -41,13 +47,26 @@ func newRevocations(lc fx.Lifecycle, c redis.UniversalClient, k redisstore.Keys,
 	return r
 }
 
+func newInvalidationLog(lc fx.Lifecycle, db *bun.DB, gate *localcache.Gate, cfg env.Sessions, log *slog.Logger) *mysql.InvalidationLog {
+	l := mysql.NewInvalidationLog(db, gate.Feed(1), mysql.InvalidationOptions{RetryFor: cfg.LocalCacheTTL}, log)
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error { l.Start(); return nil },
+		OnStop:  l.Stop,
+	})
+	return l
+}
+
 // useLocalSessions runs before the server's start hook (invokes run before
 // any hook), so no request sees the service half-configured.
-func useLocalSessions(svc *appaccounts.Service, cache *localcache.Sessions, revs *redisstore.Revocations) {
-	svc.UseLocalSessions(cache, revs)
+func useLocalSessions(svc *appaccounts.Service, cache *localcache.Sessions, revs *redisstore.Revocations, logs *mysql.InvalidationLog) {
+	// The durable channel first: a PUBLISH that Redis withholds (a paused
+	// or throttled node) may use up the request's deadline.
+	svc.UseLocalSessions(cache, localcache.Fanout{logs, revs})
 }
 
 var (
 	_ ports.LocalSessionCache = (*localcache.Sessions)(nil)
 	_ ports.Revocations       = (*redisstore.Revocations)(nil)
+	_ ports.Revocations       = (*mysql.InvalidationLog)(nil)
+	_ localcache.Sink         = (*localcache.Sessions)(nil)
 )

@@ -166,3 +166,32 @@ func TestChangePasswordRevokesSessions(t *testing.T) {
 		t.Errorf("sessions left after changepassword: %v, %v", left, err)
 	}
 }
+
+func TestRevokeSessionsCommand(t *testing.T) {
+	environ, db := opsEnv(t)
+	if code, _, errOut := runCLIInput(t, environ, strongPassword+"\n", "createsuperuser", "--noinput",
+		"--email", "gone@example.com", "--name", "Gone", "--password-stdin"); code != cli.ExitOK {
+		t.Fatalf("createsuperuser: %d %s", code, errOut)
+	}
+	u := storedUser(t, db, "gone@example.com")
+	ctx := context.Background()
+	sessions := mysql.NewSessionRepository(db)
+	for _, tok := range []string{"token-one", "token-two"} {
+		if err := sessions.Create(ctx, accounts.NewSession(tok, u.ID, time.Now(), 24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runCLIInput(t, environ, "", "revokesessions", "GONE@example.com", "--deactivate")
+	if code != cli.ExitOK || !strings.Contains(out, "2 sessions of 'GONE@example.com' revoked and the user deactivated") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if left, err := sessions.DeleteForUser(ctx, u.ID, ""); err != nil || len(left) != 0 {
+		t.Errorf("sessions left after revokesessions: %v, %v", left, err)
+	}
+	if storedUser(t, db, "gone@example.com").IsActive {
+		t.Error("the user is still active")
+	}
+	if code, _, errOut := runCLIInput(t, environ, "", "revokesessions", "nobody@example.com"); code != cli.ExitFailure || !strings.Contains(errOut, "does not exist") {
+		t.Errorf("unknown user: exit %d, stderr %s", code, errOut)
+	}
+}

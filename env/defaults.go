@@ -35,6 +35,23 @@ func Defaults(e Environment) Settings {
 			SlowQuery:       200 * time.Millisecond,
 			Instances:       4,
 			ServerMaxConns:  60,
+			// Scale-out. A data migration another instance runs during a
+			// deploy can take minutes; waiting is cheaper than failing.
+			MigrateLockTimeout: 15 * time.Minute,
+			// migrate holds 2 (the lock's heartbeat and the migration), the
+			// other commands 1 or 2; a few may run at once during a deploy.
+			CommandConns: 5,
+			ReplicaPort:  3306,
+			// Same pool size as the primary: the replica takes the reads the
+			// primary's pool would otherwise have served.
+			ReplicaMaxOpenConns: 10,
+			// The replica reports lag in whole seconds (Seconds_Behind_Master),
+			// so 1 s would exclude it at the first hiccup.
+			ReplicaMaxLag: 2 * time.Second,
+			// Longer than the lag the replica may have while still used, plus
+			// the interval at which the lag is read.
+			ReplicaReadYourWrites: 5 * time.Second,
+			ReplicaServerMaxConns: 60,
 		},
 		Redis: Redis{
 			RedisDialTimeout:  2 * time.Second,
@@ -43,6 +60,9 @@ func Defaults(e Environment) Settings {
 			PoolSize:          20,
 			KeyPrefix:         "onit:",
 			CacheTTL:          10 * time.Minute,
+			CommandTimeout:    150 * time.Millisecond,
+			BreakerFailures:   5,
+			BreakerOpen:       time.Second,
 		},
 		Security: Security{
 			ContentTypeNosniff: true,
@@ -69,6 +89,10 @@ func Defaults(e Environment) Settings {
 			AccountWindow: 15 * time.Minute,
 			ClientLimit:   100,
 			ClientWindow:  time.Minute,
+			// Generous for a household or an office behind one address,
+			// far too few to enumerate accounts through the 409.
+			RegisterLimit:  20,
+			RegisterWindow: time.Hour,
 		},
 		Log:    Log{Level: "info", Format: "json"},
 		I18n:   I18n{LanguageCode: "en"},

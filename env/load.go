@@ -169,6 +169,15 @@ func (s *Settings) validate() Errors {
 	if s.Redis.PoolSize < 1 {
 		bad("ONIT_REDIS_POOL_SIZE", "must be at least 1")
 	}
+	if s.Redis.CommandTimeout <= 0 || (s.HTTP.RequestTimeout > 0 && s.Redis.CommandTimeout >= s.HTTP.RequestTimeout) {
+		bad("ONIT_REDIS_COMMAND_TIMEOUT", "must be positive and below ONIT_HTTP_REQUEST_TIMEOUT")
+	}
+	if s.Redis.BreakerFailures < 1 {
+		bad("ONIT_REDIS_BREAKER_FAILURES", "must be at least 1")
+	}
+	if s.Redis.BreakerOpen <= 0 {
+		bad("ONIT_REDIS_BREAKER_OPEN", "must be positive")
+	}
 	if s.Password.MinLength < 1 {
 		bad("ONIT_PASSWORD_MIN_LENGTH", "must be at least 1")
 	}
@@ -180,6 +189,21 @@ func (s *Settings) validate() Errors {
 	}
 	if s.Idempotency.IdempotencyTTL <= 0 {
 		bad("ONIT_IDEMPOTENCY_TTL", "must be positive")
+	}
+	if s.MySQL.MigrateLockTimeout <= 0 {
+		bad("ONIT_MIGRATE_LOCK_TIMEOUT", "must be positive")
+	}
+	if s.MySQL.CommandConns < 0 {
+		bad("ONIT_MYSQL_COMMAND_CONNECTIONS", "must not be negative")
+	}
+	if s.MySQL.ReplicaMaxOpenConns < 1 {
+		bad("ONIT_MYSQL_REPLICA_MAX_OPEN_CONNS", "must be at least 1")
+	}
+	if s.MySQL.ReplicaMaxLag <= 0 {
+		bad("ONIT_MYSQL_REPLICA_MAX_LAG", "must be positive")
+	}
+	if s.MySQL.ReplicaReadYourWrites < 0 {
+		bad("ONIT_MYSQL_REPLICA_READ_YOUR_WRITES", "must not be negative")
 	}
 	if s.Env == Production {
 		for key, d := range map[string]time.Duration{

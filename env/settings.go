@@ -69,6 +69,20 @@ type MySQL struct {
 	Instances       int           `env:"ONIT_MYSQL_EXPECTED_INSTANCES" help:"app instances sharing the database at peak (both colours of a blue/green deploy)"`
 	ServerMaxConns  int           `env:"ONIT_MYSQL_SERVER_MAX_CONNECTIONS" help:"the server's max_connections budget for Onit (db.t4g.micro: about 60 usable)"`
 	MigrateOnStart  bool          `env:"ONIT_MIGRATE_ON_START" help:"apply migrations when the server starts (development default; production: use --migrate)"`
+
+	// Scale-out: the migration step of a deploy and the connection budget
+	// across instances and commands.
+	MigrateLockTimeout time.Duration `env:"ONIT_MIGRATE_LOCK_TIMEOUT" help:"how long a migrator waits for another one's migration lock (a deploy's long data migration)"`
+	CommandConns       int           `env:"ONIT_MYSQL_COMMAND_CONNECTIONS" help:"connections reserved in the budget for onit commands (migrate, housekeeping, dbstats) running beside the instances"`
+	// The read replica (an RDS reader endpoint): same user, password,
+	// database and TLS settings as the primary.
+	ReplicaDSN            string        `env:"ONIT_MYSQL_REPLICA_DSN" secret:"dsn" help:"go-sql-driver DSN of a read replica (reader endpoint); lists and lag-tolerant reads use it; overrides ONIT_MYSQL_REPLICA_HOST"`
+	ReplicaHost           string        `env:"ONIT_MYSQL_REPLICA_HOST" help:"read replica host when no replica DSN is given (user, password, database and TLS as for the primary)"`
+	ReplicaPort           int           `env:"ONIT_MYSQL_REPLICA_PORT" help:"read replica port"`
+	ReplicaMaxOpenConns   int           `env:"ONIT_MYSQL_REPLICA_MAX_OPEN_CONNS" help:"replica pool size per instance"`
+	ReplicaMaxLag         time.Duration `env:"ONIT_MYSQL_REPLICA_MAX_LAG" help:"replication lag above which reads go to the primary (read from the replica's own status)"`
+	ReplicaReadYourWrites time.Duration `env:"ONIT_MYSQL_REPLICA_READ_YOUR_WRITES" help:"after a user's write, how long that user's reads go to the primary"`
+	ReplicaServerMaxConns int           `env:"ONIT_MYSQL_REPLICA_SERVER_MAX_CONNECTIONS" help:"the replica server's max_connections budget for Onit"`
 }
 
 // Redis configures the cache client.
@@ -86,6 +100,11 @@ type Redis struct {
 	PoolSize          int           `env:"ONIT_REDIS_POOL_SIZE" help:"connections per node"`
 	KeyPrefix         string        `env:"ONIT_REDIS_KEY_PREFIX" help:"namespace of every key"`
 	CacheTTL          time.Duration `env:"ONIT_CACHE_TTL" help:"TTL of cached projects and tasks"`
+
+	// A hung or failing node must cost a request little (issue 11 §2).
+	CommandTimeout  time.Duration `env:"ONIT_REDIS_COMMAND_TIMEOUT" help:"budget of one Redis call on the request path, redirects and retry included; past it the request reads MySQL"`
+	BreakerFailures int           `env:"ONIT_REDIS_BREAKER_FAILURES" help:"consecutive failures (errors, timeouts) after which a Redis node is skipped"`
+	BreakerOpen     time.Duration `env:"ONIT_REDIS_BREAKER_OPEN" help:"how long a skipped Redis node is left alone before one probe is let through"`
 }
 
 // Security holds the secret key and the Django-style deployment settings.
@@ -100,10 +119,12 @@ type Security struct {
 	HSTSPreload           bool     `env:"ONIT_HSTS_PRELOAD" help:"add preload to HSTS"`
 	SSLRedirect           bool     `env:"ONIT_SSL_REDIRECT" help:"redirect plain HTTP to HTTPS"`
 	ProxySSLHeader        string   `env:"ONIT_SECURE_PROXY_SSL_HEADER" help:"header set by the trusted proxy with the original scheme (X-Forwarded-Proto)"`
-	ContentTypeNosniff    bool     `env:"ONIT_CONTENT_TYPE_NOSNIFF" help:"send X-Content-Type-Options: nosniff"`
-	ReferrerPolicy        string   `env:"ONIT_REFERRER_POLICY" help:"Referrer-Policy header value"`
-	CrossOriginOpener     string   `env:"ONIT_CROSS_ORIGIN_OPENER_POLICY" help:"Cross-Origin-Opener-Policy header value"`
-	FrameOptions          string   `env:"ONIT_X_FRAME_OPTIONS" help:"X-Frame-Options header value"`
+	// Forwarded headers are believed only from these peers.
+	TrustedProxies     []string `env:"ONIT_TRUSTED_PROXIES" envSeparator:"," help:"CIDR ranges of the proxies whose X-Forwarded-For and scheme header are believed (empty: none; the client is the right-most address outside them)"`
+	ContentTypeNosniff bool     `env:"ONIT_CONTENT_TYPE_NOSNIFF" help:"send X-Content-Type-Options: nosniff"`
+	ReferrerPolicy     string   `env:"ONIT_REFERRER_POLICY" help:"Referrer-Policy header value"`
+	CrossOriginOpener  string   `env:"ONIT_CROSS_ORIGIN_OPENER_POLICY" help:"Cross-Origin-Opener-Policy header value"`
+	FrameOptions       string   `env:"ONIT_X_FRAME_OPTIONS" help:"X-Frame-Options header value"`
 }
 
 // Sessions configures login sessions and their cookie.
@@ -125,12 +146,17 @@ type Password struct {
 	CommonListPath string   `env:"ONIT_PASSWORD_LIST_PATH" help:"gzip or plain list of common passwords replacing the embedded one"`
 }
 
-// Throttle configures login throttling.
+// Throttle configures the throttles in front of every password check
+// (login, password change, sign-up) and the password-hash pool.
 type Throttle struct {
-	AccountLimit  int           `env:"ONIT_LOGIN_THROTTLE_ACCOUNT" help:"failed logins per account per window"`
+	AccountLimit  int           `env:"ONIT_LOGIN_THROTTLE_ACCOUNT" help:"password checks per account per window (logins and password changes, counted before the check; a success resets)"`
 	AccountWindow time.Duration `env:"ONIT_LOGIN_THROTTLE_ACCOUNT_WINDOW" help:"window of the per-account limit"`
 	ClientLimit   int           `env:"ONIT_LOGIN_THROTTLE_CLIENT" help:"login attempts per client address per window"`
 	ClientWindow  time.Duration `env:"ONIT_LOGIN_THROTTLE_CLIENT_WINDOW" help:"window of the per-client limit"`
+	// Sign-ups and the hash pool guard the other password work.
+	RegisterLimit  int           `env:"ONIT_REGISTER_THROTTLE_CLIENT" help:"sign-up attempts per client address per window"`
+	RegisterWindow time.Duration `env:"ONIT_REGISTER_THROTTLE_WINDOW" help:"window of the per-client sign-up limit"`
+	HashWorkers    int           `env:"ONIT_PASSWORD_HASH_WORKERS" help:"password hashes running at once per instance (0: one per CPU); more wait or get 503"`
 }
 
 // Log configures log/slog.

@@ -23,13 +23,43 @@ var embedded embed.FS
 
 // Lock timing. The lease is how long a crashed migrator's lock outlives it;
 // the heartbeat renews it well inside the lease while a long migration runs.
-// A waiting migrator retries every lockRetry for lockTries times (5 minutes).
+// A waiting migrator retries every lockRetry until its lock timeout
+// (DefaultLockTimeout unless WithLockTimeout says otherwise), logging every
+// lockWaitLog that it is still waiting and who holds the lock.
 const (
 	lockLease     = 30 * time.Second
 	lockHeartbeat = 5 * time.Second
 	lockRetry     = time.Second
-	lockTries     = 300
+	lockWaitLog   = 10 * time.Second
 )
+
+// DefaultLockTimeout is how long a migrator waits for another one's lock
+// when nothing says otherwise (ONIT_MIGRATE_LOCK_TIMEOUT's default): long
+// enough for a data migration another instance is running during a deploy.
+const DefaultLockTimeout = 15 * time.Minute
+
+// Option adjusts a Runner.
+type Option func(*options)
+
+type options struct {
+	lockTimeout time.Duration
+	waitLog     time.Duration
+}
+
+// WithLockTimeout sets how long Up and Down wait for the migration lock
+// another migrator holds before giving up (ONIT_MIGRATE_LOCK_TIMEOUT).
+// The wait is bounded by the context too; the migrations themselves are
+// not: once the lock is held they run until done or the context ends.
+func WithLockTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.lockTimeout = d
+		}
+	}
+}
+
+// withWaitLog sets how often a waiting migrator logs; tests shorten it.
+func withWaitLog(d time.Duration) Option { return func(o *options) { o.waitLog = d } }
 
 // Runner applies Onit's migrations to one database.
 type Runner struct {
@@ -61,24 +91,32 @@ type Status struct {
 // NewRunner prepares the migrations for db, which must be a pool opened by
 // adapters/mysql.Open (UTC, strict, utf8mb4). It touches no table until a
 // method runs.
-func NewRunner(db *sql.DB, log *slog.Logger) (*Runner, error) {
+func NewRunner(db *sql.DB, log *slog.Logger, opts ...Option) (*Runner, error) {
 	if log == nil {
 		log = slog.Default()
+	}
+	o := options{lockTimeout: DefaultLockTimeout, waitLog: lockWaitLog}
+	for _, opt := range opts {
+		opt(&o)
 	}
 	sqlFS, err := fs.Sub(embedded, "sql")
 	if err != nil {
 		return nil, err
 	}
-	locker, err := lock.NewMySQLTableLocker(
+	// goose's locker counts attempts, not time: one per lockRetry (with
+	// up to 25% jitter either way), so the wait lasts about the timeout.
+	tries := uint64((o.lockTimeout + lockRetry - 1) / lockRetry)
+	inner, err := lock.NewMySQLTableLocker(
 		lock.WithTableName(lockTable),
 		lock.WithTableLeaseDuration(lockLease),
 		lock.WithTableHeartbeatInterval(lockHeartbeat),
-		lock.WithTableLockTimeout(lockRetry, lockTries),
+		lock.WithTableLockTimeout(lockRetry, tries),
 		lock.WithTableLogger(log),
 	)
 	if err != nil {
 		return nil, err
 	}
+	locker := &waitingLocker{inner: inner, log: log, every: o.waitLog, timeout: o.lockTimeout}
 	r := &Runner{db: db, names: map[int64]string{}, rows: map[int64]int64{}}
 	data := dataMigrations()
 	gos := make([]*goose.Migration, 0, len(data))

@@ -63,16 +63,35 @@ type PasswordHasher interface {
 	Verify(password, encoded string) (ok, needsRehash bool)
 }
 
-// LoginThrottle counts login attempts. Implementations fail open: when their
-// store is down they allow the attempt and report the outage in err.
-type LoginThrottle interface {
-	// Check returns how long the caller must wait (0: go ahead) before
-	// attempting a login for the account key from the client address.
-	Check(ctx context.Context, accountKey, clientAddr string) (time.Duration, error)
-	// Failed records a failed attempt for the account key.
-	Failed(ctx context.Context, accountKey string) error
-	// Succeeded clears the account key's failures.
-	Succeeded(ctx context.Context, accountKey string) error
+// ThrottleCounter is one fixed-window attempt counter: Kind names what is
+// counted ("login_account", "login_client", "register_client") and ID whose
+// attempts (a normalised e-mail, a client address). A window starts with its
+// first attempt and is never extended by later ones, so hammering a blocked
+// counter does not prolong the block. An empty ID, a Limit or a Window of 0
+// switches the counter off.
+type ThrottleCounter struct {
+	Kind   string
+	ID     string
+	Limit  int
+	Window time.Duration
+}
+
+// On reports whether the counter counts at all.
+func (c ThrottleCounter) On() bool { return c.ID != "" && c.Limit > 0 && c.Window > 0 }
+
+// Throttle counts attempts before the work they guard (a password hash),
+// so that however many run concurrently at most Limit per window reach it.
+type Throttle interface {
+	// Attempt counts one attempt on every counter that is on and returns
+	// how long the caller must wait (0: go ahead): the rest of the window of
+	// a counter now beyond its limit, the longest when several are. The
+	// count and its verdict are one atomic step per counter. Unavailable
+	// when the store failed; the wait is then meaningless and callers fall
+	// back to another throttle (see accounts.FallbackThrottle).
+	Attempt(ctx context.Context, counters ...ThrottleCounter) (time.Duration, error)
+	// Reset forgets the counters' attempts (a successful login forgives its
+	// account's). Unavailable when the store failed.
+	Reset(ctx context.Context, counters ...ThrottleCounter) error
 }
 
 // Invalidation names cached session state that stopped being true: sessions

@@ -140,6 +140,12 @@ type MySQLConfig struct {
 	MaxOpenConns   int
 	Instances      int // app instances sharing the server at peak
 	ServerMaxConns int // the server's connections budgeted for Onit
+
+	// Scale-out: the commands' reserve and the read replica.
+	CommandConns          int    // connections reserved for onit commands beside the instances
+	ReplicaHost           string // the replica's host name ("" when none is configured)
+	ReplicaMaxOpenConns   int    // replica pool size per instance
+	ReplicaServerMaxConns int    // the replica server's connections budgeted for Onit
 }
 
 // RedisConfig is the cache's addresses and client options.
@@ -167,6 +173,11 @@ type Input struct {
 
 	DB    Database
 	DBErr error
+
+	// Replica is the read replica, when one is configured (ReplicaErr
+	// ErrNotConfigured otherwise).
+	Replica    Database
+	ReplicaErr error
 
 	Cache    Cache
 	CacheErr error

@@ -59,7 +59,8 @@ func goodProduction() Input {
 			ReferrerPolicy: "same-origin", CrossOriginOpener: "same-origin", FrameOptions: "DENY",
 		},
 		Sessions: SessionsConfig{CookieSecure: true, CookieHTTPOnly: true},
-		MySQL:    MySQLConfig{Host: "onit.abc.eu-west-1.rds.amazonaws.com", TLS: true, MaxOpenConns: 10, Instances: 4, ServerMaxConns: 60},
+		MySQL: MySQLConfig{Host: "onit.abc.eu-west-1.rds.amazonaws.com", TLS: true, MaxOpenConns: 10, Instances: 4, ServerMaxConns: 60,
+			CommandConns: 5, ReplicaMaxOpenConns: 10, ReplicaServerMaxConns: 60},
 		Redis:    RedisConfig{Addrs: []string{"onit-abc.serverless.euw1.cache.amazonaws.com:6379"}, RedisTLS: true, Cluster: true, KeyPrefix: "onit:"},
 		Password: PasswordConfig{Validators: []string{"similarity", "min_length", "common", "numeric"}},
 		Log:      LogConfig{Format: "json"},
@@ -72,6 +73,17 @@ func goodProduction() Input {
 		Catalog:   complete,
 		Languages: []string{"en", "es"},
 	}
+}
+
+// withReplica configures a read replica whose server allows maxConns
+// connections; 0: it does not answer.
+func withReplica(in *Input, maxConns int) {
+	in.Config.MySQL.ReplicaHost = "onit.cluster-ro-abc.eu-west-1.rds.amazonaws.com"
+	if maxConns == 0 {
+		in.ReplicaErr = errors.New("dial tcp: connection refused")
+		return
+	}
+	in.Replica = fakeDB{sqlMode: "STRICT_TRANS_TABLES", maxConns: maxConns}
 }
 
 func ids(fs []Finding) []string {
@@ -143,7 +155,30 @@ func TestDeployChecks(t *testing.T) {
 		{"W053 Redis without TLS", func(in *Input) { in.Config.Redis.RedisTLS = false }, []string{"onit.W053"}, ""},
 		{"W054 Redis not clustered", func(in *Input) { in.Config.Redis.Cluster = false }, []string{"onit.W054"}, ""},
 		{"E055 pool budget exceeded", func(in *Input) { in.Config.MySQL.MaxOpenConns = 20 }, []string{"onit.E055"}, "= 80"},
-		{"E055 passes exactly at the budget", func(in *Input) { in.Config.MySQL.MaxOpenConns = 15 }, nil, ""},
+		{"E055 passes exactly at the budget", func(in *Input) {
+			in.Config.MySQL.MaxOpenConns = 15
+			in.Config.MySQL.CommandConns = 0
+		}, nil, ""},
+		{"W080 the commands' reserve exceeds the budget", func(in *Input) { in.Config.MySQL.MaxOpenConns = 14 }, []string{"onit.W080"}, "+ 5 reserved for commands = 61"},
+		{"W080 stays quiet when E055 fires", func(in *Input) { in.Config.MySQL.MaxOpenConns = 16 }, []string{"onit.E055"}, ""},
+		{"replica within every budget", func(in *Input) {
+			in.Config.MySQL.MaxOpenConns, in.Config.MySQL.ReplicaMaxOpenConns = 6, 6
+			withReplica(in, 85)
+		}, nil, ""},
+		{"W081 replica pools exceed the replica's budget", func(in *Input) {
+			in.Config.MySQL.MaxOpenConns, in.Config.MySQL.ReplicaMaxOpenConns = 2, 16
+			in.Config.MySQL.ServerMaxConns = 80
+			withReplica(in, 85)
+		}, []string{"onit.W081"}, "= 64"},
+		{"W082 both pools exceed the writer's budget", func(in *Input) { withReplica(in, 85) }, []string{"onit.W082"}, "(10 primary + 10 replica connections) per instance × 4 instances + 5 for commands = 85"},
+		{"W083 replica allows less than its budget", func(in *Input) {
+			in.Config.MySQL.MaxOpenConns, in.Config.MySQL.ReplicaMaxOpenConns = 6, 6
+			withReplica(in, 40)
+		}, []string{"onit.W083"}, "40"},
+		{"W084 replica does not answer", func(in *Input) {
+			in.Config.MySQL.MaxOpenConns, in.Config.MySQL.ReplicaMaxOpenConns = 6, 6
+			withReplica(in, 0)
+		}, []string{"onit.W084"}, "connection refused"},
 		{"W056 server allows less than the budget", func(in *Input) {
 			in.DB = fakeDB{sqlMode: "STRICT_TRANS_TABLES", maxConns: 40}
 		}, []string{"onit.W056"}, "40"},

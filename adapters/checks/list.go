@@ -67,6 +67,8 @@ func all() []check {
 		{deploy: true, run: checkTLS},
 		{deploy: true, run: checkRedisCluster},
 		{deploy: true, run: checkConnectionBudget},
+		{deploy: true, run: checkScaleOutBudget}, // scaleout.go
+		{deploy: true, run: checkReplica},        // scaleout.go
 		{deploy: true, run: checkRedisTTLs},
 		{deploy: true, run: checkValidators},
 		{deploy: true, run: checkLogFormat},

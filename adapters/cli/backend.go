@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/onitapp/onit/app/cutover"
+	"github.com/onitapp/onit/app/housekeeping"
 	"github.com/onitapp/onit/domain/accounts"
 	"github.com/onitapp/onit/migrations"
 	"github.com/onitapp/onit/ports"
@@ -32,6 +33,8 @@ type Backend interface {
 	// CreateMigration writes a new migration file into dir and returns
 	// its path; it needs no database.
 	CreateMigration(dir, name string, goMigration bool) (string, error)
+	// Housekeeping opens the database for the deletion of what has expired.
+	Housekeeping(ctx context.Context) (Housekeeper, func(), error)
 	// DatabaseServer opens the database server whose signals dbstats reads.
 	DatabaseServer(ctx context.Context) (DatabaseServer, func(), error)
 	// DjangoImporter connects to the Django database src names (read
@@ -53,6 +56,7 @@ type Accounts interface {
 	CreateSuperuser(ctx context.Context, email, name, password string, skipValidation bool) (accounts.User, error)
 	SetPassword(ctx context.Context, email, password string, skipValidation bool) (revoked int, err error)
 	ClearExpiredSessions(ctx context.Context) (int64, error)
+	RevokeUserSessionsByEmail(ctx context.Context, email string, deactivate bool) (revoked int, err error)
 }
 
 // Translator renders message keys of domain errors (adapters/i18n.Catalog).
@@ -66,6 +70,12 @@ type Migrator interface {
 	UpWithProgress(ctx context.Context, progress func(migrations.Progress)) ([]migrations.Result, error)
 	Down(ctx context.Context) (migrations.Result, error)
 	Status(ctx context.Context) ([]migrations.Status, error)
+}
+
+// Housekeeper deletes expired sessions and idempotency records
+// (app/housekeeping.Service).
+type Housekeeper interface {
+	Run(ctx context.Context) (housekeeping.Report, error)
 }
 
 // DatabaseServer is what dbstats reads from the MySQL server.

@@ -69,7 +69,7 @@ type CLI struct {
 func New(backend Backend) *CLI {
 	c := &CLI{backend: backend, cmds: map[string]*command{}}
 	for _, cmd := range []*command{
-		serveCommand(), migrateCommand(), settingsCommand(), clearSessionsCommand(), versionCommand(),
+		serveCommand(), migrateCommand(), settingsCommand(), clearSessionsCommand(), revokeSessionsCommand(), housekeepingCommand(), versionCommand(),
 		checkCommand(), createSuperuserCommand(), changePasswordCommand(), dbstatsCommand(), importCommand(),
 	} {
 		c.cmds[cmd.name] = cmd

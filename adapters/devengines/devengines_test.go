@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/redis/go-redis/v9"
 )
 
 func startMySQL(t *testing.T) string {
@@ -120,5 +121,25 @@ func TestStartRedis(t *testing.T) {
 	n, err := conn.Read(buf)
 	if err != nil || string(buf[:n]) != "+PONG\r\n" {
 		t.Errorf("PING = %q, %v", buf[:n], err)
+	}
+}
+
+// Keys expire on the wall clock, as on Redis: a throttle window or a
+// cached object must not last until a restart in development.
+func TestStartRedisExpiresKeys(t *testing.T) {
+	addr, stop, err := StartRedis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { _ = c.Close() })
+	ctx := context.Background()
+	if err := c.Set(ctx, "k", "v", 100*time.Millisecond).Err(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if n, err := c.Exists(ctx, "k").Result(); err != nil || n != 0 {
+		t.Fatalf("key still there after its TTL: %d, %v", n, err)
 	}
 }

@@ -112,7 +112,7 @@ func (a *AccountsAPI) register(c echo.Context) error {
 		lang = *in.Language
 	}
 	u, err := a.svc.Register(c.Request().Context(), appaccounts.RegisterInput{
-		Email: in.Email, Password: in.Password, Name: in.Name, Language: lang})
+		Email: in.Email, Password: in.Password, Name: in.Name, Language: lang, ClientAddr: c.RealIP()})
 	if err != nil {
 		return err
 	}

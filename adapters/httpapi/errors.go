@@ -92,7 +92,7 @@ func classify(err error) classified {
 		status, de = 500, domain.Internal(err)
 	}
 	c := classified{status: status, titleKey: "title." + de.Kind.String(), typeName: de.Kind.String(), err: de}
-	if de.Kind == domain.KindRateLimited && de.RetryAfter > 0 {
+	if (de.Kind == domain.KindRateLimited || de.Kind == domain.KindUnavailable) && de.RetryAfter > 0 {
 		c.retryAfter = int(math.Ceil(de.RetryAfter.Seconds()))
 	}
 	return c

@@ -16,9 +16,10 @@ import (
 var reservedPaths = []string{"/api", "/healthz", "/readyz", "/metrics"}
 
 // MountStatic adds the web frontend to the router: h's files under its
-// prefix (ONIT_STATIC_URL) and the app shell, index.html, for GET and HEAD
-// of every other path that no route claims, so client-side routes survive
-// a reload. It runs after New (the frontend is not an /api/v1 module) and
+// prefix (ONIT_STATIC_URL), /robots.txt and /favicon.ico at the root, and
+// the app shell, index.html, for GET and HEAD of every other path that no
+// route claims and that does not name a file, so client-side routes
+// survive a reload. It runs after New (the frontend is not an /api/v1 module) and
 // before the server starts serving.
 func (s *Server) MountStatic(h *web.Handler) {
 	prefix := h.Prefix()
@@ -48,7 +49,8 @@ func (s *Server) MountStatic(h *web.Handler) {
 		return nil
 	}
 	index := func(c echo.Context) error {
-		if isReserved(c.Request().URL.Path) || !h.ServeIndex(c.Response(), c.Request()) {
+		p := c.Request().URL.Path
+		if isReserved(p) || web.IsFileName(p) || !h.ServeIndex(c.Response(), c.Request()) {
 			return echo.ErrNotFound
 		}
 		return nil
@@ -56,6 +58,16 @@ func (s *Server) MountStatic(h *web.Handler) {
 	e := s.e
 	e.GET(prefix+"*", file)
 	e.HEAD(prefix+"*", file)
+	for _, name := range web.RootFiles {
+		root := func(c echo.Context) error {
+			if !h.ServeRoot(c.Response(), c.Request(), name) {
+				return echo.ErrNotFound
+			}
+			return nil
+		}
+		e.GET("/"+name, root)
+		e.HEAD("/"+name, root)
+	}
 	// GET and HEAD only, rather than RouteNotFound or Any: a catch-all for
 	// every method would also catch DELETE /healthz, turning the router's
 	// 405 for known paths into the frontend's answer.

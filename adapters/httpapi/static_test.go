@@ -18,6 +18,8 @@ func newStaticServer(t *testing.T) (*Server, *web.Handler) {
 		"img/logo.svg": {Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)},
 		"js/app.js":    {Data: []byte(`import './util.js';`)},
 		"js/util.js":   {Data: []byte(`export {};`)},
+		"robots.txt":   {Data: []byte("User-agent: *\nDisallow: /\n")},
+		"favicon.ico":  {Data: []byte("\x00\x00\x01\x00icon")},
 		".env":         {Data: []byte(`ONIT_SECRET_KEY=leaked`)},
 	}, "/static/", time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -112,13 +114,64 @@ func TestStaticTraversalIsNotFound(t *testing.T) {
 	}
 }
 
+// /robots.txt and /favicon.ico are the files, not the app shell; any other
+// path naming a file is a 404 problem, so crawlers and browsers asking for
+// /sitemap.xml or /apple-touch-icon.png never cache HTML in its place.
+func TestRootFilesAreFilesNotTheShell(t *testing.T) {
+	t.Parallel()
+	s, _ := newStaticServer(t)
+	tests := []struct {
+		path, ctype, body string
+	}{
+		{"/robots.txt", "text/plain; charset=utf-8", "User-agent: *\nDisallow: /\n"},
+		{"/favicon.ico", "image/vnd.microsoft.icon", "\x00\x00\x01\x00icon"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			t.Parallel()
+			rec := do(t, s.Handler(), "GET", tt.path, "")
+			if rec.Code != 200 || rec.Header().Get("Content-Type") != tt.ctype || rec.Body.String() != tt.body {
+				t.Fatalf("%d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+			if rec.Header().Get("Cache-Control") != "public, max-age=60" {
+				t.Errorf("Cache-Control = %q", rec.Header().Get("Cache-Control"))
+			}
+			if head := do(t, s.Handler(), "HEAD", tt.path, ""); head.Code != 200 || head.Body.Len() != 0 {
+				t.Errorf("HEAD: %d with %d bytes", head.Code, head.Body.Len())
+			}
+		})
+	}
+	for _, p := range []string{"/apple-touch-icon.png", "/sitemap.xml", "/projects/1/logo.svg", "/wp-login.php", "/.env"} {
+		t.Run(p, func(t *testing.T) {
+			t.Parallel()
+			rec := do(t, s.Handler(), "GET", p, "")
+			if rec.Code != 404 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
+				t.Fatalf("%d %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+		})
+	}
+
+	// A static root without them answers 404, not the shell.
+	bare, err := web.NewFS(fstest.MapFS{"index.html": {Data: []byte(`<!doctype html>`)}}, "/static/", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := newTestServer(t, testSecurity())
+	s2.MountStatic(bare)
+	for _, p := range []string{"/robots.txt", "/favicon.ico"} {
+		if rec := do(t, s2.Handler(), "GET", p, ""); rec.Code != 404 {
+			t.Errorf("%s without the file: %d, want 404", p, rec.Code)
+		}
+	}
+}
+
 // The app shell answers every client-side route; the API and operations
 // paths keep their problem documents and their 405s.
 func TestIndexFallbackAndReservedPaths(t *testing.T) {
 	t.Parallel()
 	s, h := newStaticServer(t)
 	m := h.Manifest()
-	shell := []string{"/", "/login", "/signup?next=%2F", "/projects/42", "/projects/42/", "/some/deep/client/route", "/healthzz", "/apis", "/favicon.ico"}
+	shell := []string{"/", "/login", "/signup?next=%2F", "/projects/42", "/projects/42/", "/some/deep/client/route", "/healthzz", "/apis", "/reset-password?token=a.b"}
 	for _, p := range shell {
 		t.Run("shell "+p, func(t *testing.T) {
 			t.Parallel()

@@ -8,85 +8,78 @@ import (
 	"github.com/onitapp/onit/ports"
 )
 
-// ThrottleLimits are the login throttle's windows; a limit of 0 disables
-// that check.
-type ThrottleLimits struct {
-	AccountLimit  int // failed logins per account per AccountWindow
-	AccountWindow time.Duration
-	ClientLimit   int // attempts per client address per ClientWindow
-	ClientWindow  time.Duration
+// Throttle is the in-process twin of the Redis throttle: fixed windows per
+// (kind, id), counted from the first attempt of the window. It is also
+// what each instance falls back to while Redis is unreachable, so it bounds
+// its memory: ended windows are swept when the map grows.
+type Throttle struct {
+	mu     sync.Mutex
+	clock  ports.Clock
+	counts map[throttleKey]throttleWindow
+	// sweepAt is the map size that triggers the next sweep of ended windows.
+	sweepAt int
 }
 
-// LoginThrottle is the in-memory twin of the Redis login throttle: fixed
-// windows per account (failed attempts) and per client address (all
-// attempts), counted from the first event of the window.
-type LoginThrottle struct {
-	mu      sync.Mutex
-	clock   ports.Clock
-	cfg     ThrottleLimits
-	account map[string]throttleWindow
-	client  map[string]throttleWindow
-}
+type throttleKey struct{ kind, id string }
 
 type throttleWindow struct {
-	start time.Time
-	n     int
+	end time.Time
+	n   int
 }
 
-var _ ports.LoginThrottle = (*LoginThrottle)(nil)
+var _ ports.Throttle = (*Throttle)(nil)
 
-// NewLoginThrottle returns a throttle with cfg's limits; a limit of 0
-// disables that check.
-func NewLoginThrottle(clock ports.Clock, cfg ThrottleLimits) *LoginThrottle {
-	return &LoginThrottle{clock: clock, cfg: cfg, account: map[string]throttleWindow{}, client: map[string]throttleWindow{}}
+// NewThrottle returns an empty throttle reading time from clock.
+func NewThrottle(clock ports.Clock) *Throttle {
+	return &Throttle{clock: clock, counts: map[throttleKey]throttleWindow{}, sweepAt: 1024}
 }
 
-// Check counts the attempt against the client address and returns how long
-// to wait when either limit is exhausted.
-func (t *LoginThrottle) Check(_ context.Context, accountKey, clientAddr string) (time.Duration, error) {
+// Attempt counts one attempt on each counter that is on; the whole call is
+// one step under the mutex.
+func (t *Throttle) Attempt(_ context.Context, counters ...ports.ThrottleCounter) (time.Duration, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.clock.Now()
+	t.sweep(now)
 	var wait time.Duration
-	if t.cfg.ClientLimit > 0 {
-		w := currentThrottleWindow(t.client[clientAddr], now, t.cfg.ClientWindow)
-		w.n++
-		t.client[clientAddr] = w
-		if w.n > t.cfg.ClientLimit {
-			wait = max(wait, w.start.Add(t.cfg.ClientWindow).Sub(now))
+	for _, c := range counters {
+		if !c.On() {
+			continue
 		}
-	}
-	if t.cfg.AccountLimit > 0 {
-		w := currentThrottleWindow(t.account[accountKey], now, t.cfg.AccountWindow)
-		if w.n >= t.cfg.AccountLimit {
-			wait = max(wait, w.start.Add(t.cfg.AccountWindow).Sub(now))
+		k := throttleKey{c.Kind, c.ID}
+		w := t.counts[k]
+		if !now.Before(w.end) {
+			w = throttleWindow{end: now.Add(c.Window)}
+		}
+		w.n++
+		t.counts[k] = w
+		if w.n > c.Limit {
+			wait = max(wait, w.end.Sub(now))
 		}
 	}
 	return wait, nil
 }
 
-// Failed records a failed attempt for the account.
-func (t *LoginThrottle) Failed(_ context.Context, accountKey string) error {
+// Reset forgets the counters' attempts.
+func (t *Throttle) Reset(_ context.Context, counters ...ports.ThrottleCounter) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	w := currentThrottleWindow(t.account[accountKey], t.clock.Now(), t.cfg.AccountWindow)
-	w.n++
-	t.account[accountKey] = w
-	return nil
-}
-
-// Succeeded clears the account's failures.
-func (t *LoginThrottle) Succeeded(_ context.Context, accountKey string) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.account, accountKey)
-	return nil
-}
-
-// currentThrottleWindow returns w, or a fresh window starting now when w has ended.
-func currentThrottleWindow(w throttleWindow, now time.Time, length time.Duration) throttleWindow {
-	if w.n == 0 || !now.Before(w.start.Add(length)) {
-		return throttleWindow{start: now}
+	for _, c := range counters {
+		delete(t.counts, throttleKey{c.Kind, c.ID})
 	}
-	return w
+	return nil
+}
+
+// sweep drops ended windows once the map has doubled since the last sweep,
+// so the cost is amortised over the insertions.
+func (t *Throttle) sweep(now time.Time) {
+	if len(t.counts) < t.sweepAt {
+		return
+	}
+	for k, w := range t.counts {
+		if !now.Before(w.end) {
+			delete(t.counts, k)
+		}
+	}
+	t.sweepAt = max(1024, 2*len(t.counts))
 }

@@ -65,12 +65,8 @@ func (r *IdempotencyRepository) DeleteExpired(ctx context.Context, userID int64,
 	return MapError(err)
 }
 
-// Purge removes records created before cutoff (idempotency_keys_created_at_idx).
+// Purge removes records created before cutoff in batches over
+// idempotency_keys_created_at_idx, and returns how many.
 func (r *IdempotencyRepository) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := r.db.NewRaw("DELETE FROM idempotency_keys WHERE created_at < ?", dbTime(cutoff)).Exec(ctx)
-	if err != nil {
-		return 0, MapError(err)
-	}
-	n, err := res.RowsAffected()
-	return n, MapError(err)
+	return deleteInBatches(ctx, r.db, "idempotency_keys", "created_at < ?", dbTime(cutoff))
 }

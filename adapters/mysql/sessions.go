@@ -14,10 +14,6 @@ import (
 // ("DELETE FROM sessions AS session_row"), which MariaDB before 11.6 and
 // the embedded engine reject.
 
-// expiredBatch bounds one DELETE of DeleteExpired, so purging a large
-// backlog never holds locks on millions of rows at once.
-const expiredBatch = 5000
-
 // sessionRow is a row of the sessions table. The token itself is never
 // stored, only its hash.
 type sessionRow struct {
@@ -103,20 +99,5 @@ func (r *SessionRepository) DeleteForUser(ctx context.Context, userID int64, kee
 // instant accounts.Session.Expired turns true) in batches over
 // sessions_expires_at_idx, and returns how many.
 func (r *SessionRepository) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
-	var total int64
-	for {
-		res, err := r.db.NewDelete().TableExpr("sessions").
-			Where("expires_at <= ?", dbTime(now)).Limit(expiredBatch).Exec(ctx)
-		if err != nil {
-			return total, MapError(err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, MapError(err)
-		}
-		total += n
-		if n < expiredBatch {
-			return total, nil
-		}
-	}
+	return deleteInBatches(ctx, r.db, "sessions", "expires_at <= ?", dbTime(now))
 }

@@ -15,6 +15,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -31,6 +32,21 @@ import (
 // take on error.
 const maxRetries = 1
 
+// maxRedirects bounds the MOVED/ASK redirects a cluster command follows
+// (go-redis's default is 3). During a reshard or failover one MOVED (the
+// slot has a new owner) and one ASK (the slot is half migrated) are
+// normal; a third means the topology is in flux, and MySQL answers sooner
+// than a chase across nodes would, within the call's budget anyway.
+const maxRedirects = 2
+
+// The backoff before the one retry. go-redis's defaults (8 to 512 ms)
+// exceed the call's budget of ONIT_REDIS_COMMAND_TIMEOUT; a retry is worth
+// making only when it is quick, for a connection that was closed under us.
+const (
+	minRetryBackoff = 2 * time.Millisecond
+	maxRetryBackoff = 10 * time.Millisecond
+)
+
 // dialAttempts replaces go-redis's five dial attempts per new connection
 // (100 ms apart, each up to the dial timeout). While Redis is down every
 // caller would sit through them before falling back to MySQL; one attempt
@@ -44,7 +60,11 @@ const dialAttempts = 1
 // plain client there would fail with MOVED errors under load instead of at
 // start-up. Several addresses without cfg.Cluster are refused rather than
 // silently reduced to the first.
-func NewClient(cfg env.Redis) (redis.UniversalClient, error) {
+//
+// Every call gets its own budget (cfg.CommandTimeout) and every node its
+// own circuit breaker (cfg.BreakerFailures, cfg.BreakerOpen); see
+// breaker.go. log receives the breakers' state changes (nil: none).
+func NewClient(cfg env.Redis, log *slog.Logger) (redis.UniversalClient, error) {
 	if len(cfg.Addrs) == 0 {
 		return nil, errors.New("redisstore: no Redis address (ONIT_REDIS_ADDRS)")
 	}
@@ -91,19 +111,36 @@ func NewClient(cfg env.Redis) (redis.UniversalClient, error) {
 		ContextTimeoutEnabled:    true,
 		PoolSize:                 cfg.PoolSize,
 		MaxRetries:               maxRetries,
+		MinRetryBackoff:          minRetryBackoff,
+		MaxRetryBackoff:          maxRetryBackoff,
+		MaxRedirects:             maxRedirects,
 		DialerRetries:            dialAttempts,
 		MaintNotificationsConfig: maint,
 	}
+	breakers := BreakerConfig{Failures: cfg.BreakerFailures, Open: cfg.BreakerOpen}
 	if cfg.Cluster {
 		if cfg.DB != 0 {
 			return nil, fmt.Errorf("redisstore: database %d requested, but a cluster only has database 0 (ONIT_REDIS_DB)", cfg.DB)
 		}
-		return redis.NewClusterClient(opts.Cluster()), nil
+		copts := opts.Cluster()
+		// One breaker per node: the cluster client makes a client per
+		// node it learns of, and routes each command to one of them.
+		copts.NewClient = func(o *redis.Options) *redis.Client {
+			c := redis.NewClient(o)
+			c.AddHook(newBreakerHook(o.Addr, breakers, log))
+			return c
+		}
+		c := redis.NewClusterClient(copts)
+		c.AddHook(budgetHook{d: cfg.CommandTimeout})
+		return c, nil
 	}
 	if len(cfg.Addrs) > 1 {
 		return nil, fmt.Errorf("redisstore: %d Redis addresses given without cluster mode; set ONIT_REDIS_CLUSTER=true or give one address", len(cfg.Addrs))
 	}
-	return redis.NewClient(opts.Simple()), nil
+	c := redis.NewClient(opts.Simple())
+	c.AddHook(budgetHook{d: cfg.CommandTimeout})
+	c.AddHook(newBreakerHook(cfg.Addrs[0], breakers, log))
+	return c, nil
 }
 
 // Health checks that Redis answers, for /readyz. Redis is a cache that Onit
@@ -194,9 +231,12 @@ func pipelineFailure(err error, cmds []redis.Cmder) error {
 }
 
 // failure drops redis.Nil, which go-redis reports as an error for a missing
-// key (and for a pipeline whose first failed command is such a miss).
+// key (and for a pipeline whose first failed command is such a miss), and
+// the NOSCRIPT reply of an EVALSHA: go-redis's Script.Run then sends the
+// script with EVAL, so a script's first use on each node (and after a
+// restart or failover) is routine, not an error worth an alert.
 func failure(err error) error {
-	if errors.Is(err, redis.Nil) {
+	if errors.Is(err, redis.Nil) || redis.HasErrorPrefix(err, "NOSCRIPT") {
 		return nil
 	}
 	return err

@@ -49,7 +49,7 @@ func TestNewClientSelectsClusterFromSettings(t *testing.T) {
 			t.Parallel()
 			cfg := production()
 			tt.edit(&cfg)
-			c, err := redisstore.NewClient(cfg)
+			c, err := redisstore.NewClient(cfg, nil)
 			if err != nil {
 				t.Fatalf("NewClient: %v", err)
 			}
@@ -112,7 +112,7 @@ func TestNewClientWithoutTLS(t *testing.T) {
 	t.Parallel()
 	cfg := production()
 	cfg.RedisTLS, cfg.Cluster = false, false
-	c, err := redisstore.NewClient(cfg)
+	c, err := redisstore.NewClient(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestNewClientRejectsBadSettings(t *testing.T) {
 			t.Parallel()
 			cfg := production()
 			tt.edit(&cfg)
-			c, err := redisstore.NewClient(cfg)
+			c, err := redisstore.NewClient(cfg, nil)
 			if err == nil {
 				c.Close()
 				t.Fatalf("NewClient(%+v) succeeded, want an error", cfg)

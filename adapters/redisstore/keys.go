@@ -19,8 +19,8 @@ const DefaultPrefix = "onit:"
 //
 //	onit:sess:{<token hash>}        a cached session (value: encodeSession)
 //	onit:sess:{<token hash>}        or its revocation tombstone
-//	onit:thr:acct:{<digest>}        failed logins of one account (counter)
-//	onit:thr:ip:{<digest>}          login attempts from one client (counter)
+//	onit:thr:<kind>:{<digest>}      attempts of one throttle counter, e.g.
+//	                                thr:login_account, thr:login_client
 //	onit:proj:…, onit:task:…        projects and tasks: see ObjectCache
 //
 // The braces are a Redis Cluster hash tag: only the part inside them picks
@@ -66,14 +66,10 @@ func (k Keys) Tagged(kind, tag string) string {
 // Session is the key of the cached session with the given token hash.
 func (k Keys) Session(tokenHash string) string { return k.Tagged("sess", tokenHash) }
 
-// ThrottleAccount is the failure counter of a normalised account key.
-func (k Keys) ThrottleAccount(accountKey string) string {
-	return k.Tagged("thr:acct", digest(accountKey))
-}
-
-// ThrottleClient is the attempt counter of a client address.
-func (k Keys) ThrottleClient(clientAddr string) string {
-	return k.Tagged("thr:ip", digest(clientAddr))
+// Throttle is the attempt counter of one throttle kind ("login_account",
+// "register_client") and id (a normalised e-mail, a client address).
+func (k Keys) Throttle(kind, id string) string {
+	return k.Tagged("thr:"+kind, digest(id))
 }
 
 // digest shortens s to 128 bits of SHA-256 in hex: collisions are out of

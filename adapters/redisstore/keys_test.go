@@ -21,8 +21,8 @@ func TestKeys(t *testing.T) {
 		{"tagged", def.Tagged("kind", "tag"), "onit:kind:{tag}", false},
 		{"session", def.Session("abc123"), "onit:sess:{abc123}", false},
 		{"session with prefix", custom.Session("abc123"), "staging:sess:{abc123}", false},
-		{"account", def.ThrottleAccount("bob@example.com"), "onit:thr:acct:{", true},
-		{"client", custom.ThrottleClient("2001:db8::1"), "staging:thr:ip:{", true},
+		{"account", def.Throttle("login_account", "bob@example.com"), "onit:thr:login_account:{", true},
+		{"client", custom.Throttle("login_client", "2001:db8::1"), "staging:thr:login_client:{", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,15 +37,17 @@ func TestKeys(t *testing.T) {
 func TestThrottleKeysAreDigests(t *testing.T) {
 	t.Parallel()
 	k := redisstore.Keys{}
+	account := func(id string) string { return k.Throttle("login_account", id) }
+	client := func(id string) string { return k.Throttle("login_client", id) }
 	long := strings.Repeat("a", 10000) + "@example.com"
 	tests := []struct {
 		name, a, b string
 		key        func(string) string
 	}{
-		{"accounts", "bob@example.com", "alice@example.com", k.ThrottleAccount},
-		{"clients", "192.0.2.1", "192.0.2.2", k.ThrottleClient},
-		{"braces", "{evil}@example.com", "}{@example.com", k.ThrottleAccount},
-		{"long", long, long + "x", k.ThrottleAccount},
+		{"accounts", "bob@example.com", "alice@example.com", account},
+		{"clients", "192.0.2.1", "192.0.2.2", client},
+		{"braces", "{evil}@example.com", "}{@example.com", account},
+		{"long", long, long + "x", account},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

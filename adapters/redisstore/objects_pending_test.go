@@ -20,7 +20,7 @@ func TestObjectCacheReplaysWritesThatFailedDuringAnOutage(t *testing.T) {
 	t.Parallel()
 	m := miniredis.RunT(t)
 	c, err := redisstore.NewClient(env.Redis{Addrs: []string{m.Addr()}, RedisDialTimeout: time.Second,
-		RedisReadTimeout: time.Second, RedisWriteTimeout: time.Second, PoolSize: 2, DisableIdentity: true})
+		RedisReadTimeout: time.Second, RedisWriteTimeout: time.Second, PoolSize: 2, DisableIdentity: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,7 +218,7 @@ func TestRevocationsRetryFailedPublish(t *testing.T) {
 func client(t *testing.T, addr string) redis.UniversalClient {
 	t.Helper()
 	c, err := redisstore.NewClient(env.Redis{Addrs: []string{addr}, RedisDialTimeout: 200 * time.Millisecond,
-		RedisReadTimeout: 200 * time.Millisecond, RedisWriteTimeout: 200 * time.Millisecond, PoolSize: 4, DisableIdentity: true})
+		RedisReadTimeout: 200 * time.Millisecond, RedisWriteTimeout: 200 * time.Millisecond, PoolSize: 4, DisableIdentity: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,17 +20,24 @@ func session(hash string, userID int64, ttl time.Duration) accounts.Session {
 
 func TestSessionCacheSetGet(t *testing.T) {
 	t.Parallel()
+	// The sessions are made when each case runs, not when the table is
+	// built: parallel cases wait for the package's other tests first, long
+	// enough for a sub-second session to expire.
 	tests := []struct {
 		name string
-		s    accounts.Session
+		make func() accounts.Session
 	}{
-		{"two weeks", session("a1", 1, 14*24*time.Hour)},
-		{"large user id", session("a2", 1<<62, time.Hour)},
-		{"sub-second", session("a3", 7, 1500*time.Millisecond)},
+		{"two weeks", func() accounts.Session { return session("a1", 1, 14*24*time.Hour) }},
+		{"large user id", func() accounts.Session { return session("a2", 1<<62, time.Hour) }},
+		{"sub-second", func() accounts.Session { return session("a3", 7, 1500*time.Millisecond) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			tt := struct {
+				name string
+				s    accounts.Session
+			}{tt.name, tt.make()}
 			ctx := context.Background()
 			c, k := redistest.New(t)
 			cache := redisstore.NewSessionCache(c, k)

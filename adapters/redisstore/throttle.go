@@ -9,172 +9,119 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/onitapp/onit/domain"
-	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
 )
 
-// LoginThrottle limits login attempts with two fixed-window counters:
-// attempts per client address (counted by Check) and failed logins per
-// account (counted by Failed, cleared by Succeeded). A window starts with
-// its first count and is never extended by later ones, so hammering a
-// blocked account or address does not prolong the block.
+// Throttle counts attempts in fixed windows, one counter key per
+// (kind, id): onit:thr:<kind>:{<digest of id>}.
 //
-// Each call is one round trip: Check is one pipeline of five single-key
-// commands on two keys (on a cluster the client splits it per node), Failed
-// a pipeline of two, Succeeded one DEL. Nothing needs a transaction: INCR
-// is atomic, and PEXPIRE NX sets the window only where none is set, so a
-// key that lost its TTL gets one back on the next count.
-//
-// Callers pass the normalised account key (the e-mail key users are looked
-// up by), so that "Bob@x" and "bob@x" share one counter. An empty key or
-// address, or a limit or window of 0, switches that counter off.
-//
-// The throttle fails open: when Redis fails, the part that could not be
-// read allows the attempt and the error (domain.Unavailable) is returned
-// for the caller to log.
-type LoginThrottle struct {
-	c   redis.UniversalClient
-	k   Keys
-	cfg env.Throttle
+// Attempt is one round trip: a pipeline of INCR, PEXPIRE NX and PTTL per
+// counter (3 commands each; on a cluster the client splits the pipeline per
+// node). INCR is atomic, so every concurrent attempt gets its own count and
+// at most Limit of them see a count within the limit, whatever their
+// interleaving: the verdict is the INCR's own reply, never an earlier read.
+// PEXPIRE NX starts the window only where none runs, so a key that lost its
+// TTL (a pipeline cut off after its INCR) gets one back on the next attempt
+// and no counter can block for ever. Reset is one DEL.
+type Throttle struct {
+	c redis.UniversalClient
+	k Keys
 }
 
-var _ ports.LoginThrottle = (*LoginThrottle)(nil)
+var _ ports.Throttle = (*Throttle)(nil)
 
-// NewLoginThrottle returns a throttle with cfg's limits, storing under k's keys.
-func NewLoginThrottle(c redis.UniversalClient, k Keys, cfg env.Throttle) *LoginThrottle {
-	return &LoginThrottle{c: c, k: k, cfg: cfg}
+// NewThrottle returns a throttle storing under k's keys.
+func NewThrottle(c redis.UniversalClient, k Keys) *Throttle {
+	return &Throttle{c: c, k: k}
 }
 
-func (t *LoginThrottle) accountOn(accountKey string) bool {
-	return accountKey != "" && t.cfg.AccountLimit > 0 && t.cfg.AccountWindow > 0
+type attemptCmds struct {
+	n      *redis.IntCmd
+	expire *redis.BoolCmd
+	ttl    *redis.DurationCmd
 }
 
-func (t *LoginThrottle) clientOn(clientAddr string) bool {
-	return clientAddr != "" && t.cfg.ClientLimit > 0 && t.cfg.ClientWindow > 0
-}
-
-// Check counts an attempt from clientAddr and returns how long to wait
-// before trying again: the rest of the exhausted window when the client has
-// made more than ClientLimit attempts in it, or the account has
-// AccountLimit failures; the longer of the two when both are exhausted.
-func (t *LoginThrottle) Check(ctx context.Context, accountKey, clientAddr string) (time.Duration, error) {
-	clientOn, accountOn := t.clientOn(clientAddr), t.accountOn(accountKey)
-	if !clientOn && !accountOn {
+// Attempt counts one attempt on each counter that is on.
+func (t *Throttle) Attempt(ctx context.Context, counters ...ports.ThrottleCounter) (time.Duration, error) {
+	if !anyOn(counters) {
 		return 0, nil
 	}
-	ck, ak := t.k.ThrottleClient(clientAddr), t.k.ThrottleAccount(accountKey)
-	var (
-		attempts           *redis.IntCmd
-		clientExpire       *redis.BoolCmd
-		failures           *redis.StringCmd
-		clientTTL, acctTTL *redis.DurationCmd
-	)
-	// The pipeline's own error repeats the first command error; each part
-	// is judged by its own commands below, so that a failure on one node
-	// does not hide a block read from the other.
+	cmds := make([]attemptCmds, len(counters))
+	// The pipeline's own error repeats the first command error; each
+	// counter is judged by its own replies below.
 	_, _ = t.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		if clientOn {
-			attempts = p.Incr(ctx, ck)
-			clientExpire = pexpireNX(ctx, p, ck, t.cfg.ClientWindow)
-			clientTTL = p.PTTL(ctx, ck)
-		}
-		if accountOn {
-			failures = p.Get(ctx, ak)
-			acctTTL = p.PTTL(ctx, ak)
+		for i, c := range counters {
+			if !c.On() {
+				continue
+			}
+			key := t.k.Throttle(c.Kind, c.ID)
+			cmds[i] = attemptCmds{n: p.Incr(ctx, key), expire: pexpireNX(ctx, p, key, c.Window), ttl: p.PTTL(ctx, key)}
 		}
 		return nil
 	})
-
 	var wait time.Duration
 	var errs []error
-	if clientOn {
-		w, err := t.clientWait(attempts, clientExpire, clientTTL)
-		wait = max(wait, w)
-		errs = append(errs, err)
-	}
-	if accountOn {
-		w, err := t.accountWait(ctx, ak, failures, acctTTL)
+	for i, c := range counters {
+		if cmds[i].n == nil {
+			continue
+		}
+		w, err := judge(c, cmds[i])
 		wait = max(wait, w)
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return wait, domain.Unavailable(fmt.Errorf("redis: login throttle check: %w", err))
+		return wait, domain.Unavailable(fmt.Errorf("redis: throttle attempt: %w", err))
 	}
 	return wait, nil
 }
 
-// clientWait reads the client part of Check: blocked once the attempt just
-// counted is beyond the limit.
-func (t *LoginThrottle) clientWait(attempts *redis.IntCmd, expire *redis.BoolCmd, ttl *redis.DurationCmd) (time.Duration, error) {
-	for _, c := range []redis.Cmder{attempts, expire, ttl} {
-		if err := c.Err(); err != nil {
+// judge reads one counter's replies: blocked once the attempt just counted
+// is beyond the limit, for the rest of the window.
+func judge(c ports.ThrottleCounter, cmds attemptCmds) (time.Duration, error) {
+	for _, cmd := range []redis.Cmder{cmds.n, cmds.expire, cmds.ttl} {
+		if err := cmd.Err(); err != nil {
 			return 0, err
 		}
 	}
-	if attempts.Val() <= int64(t.cfg.ClientLimit) {
+	if cmds.n.Val() <= int64(c.Limit) {
 		return 0, nil
 	}
-	// PEXPIRE NX ran just before, so a TTL is always there; -2 means the
-	// window ended in between.
-	return max(ttl.Val(), 0), nil
+	// PEXPIRE NX ran just before, so a TTL is there; -2 means the window
+	// ended in between.
+	return max(cmds.ttl.Val(), 0), nil
 }
 
-// accountWait reads the account part of Check: blocked once the failures
-// reach the limit.
-func (t *LoginThrottle) accountWait(ctx context.Context, key string, failures *redis.StringCmd, ttl *redis.DurationCmd) (time.Duration, error) {
-	n, err := failures.Int64()
-	switch {
-	case errors.Is(err, redis.Nil):
-		return 0, nil
-	case err != nil:
-		return 0, err
-	case ttl.Err() != nil:
-		return 0, ttl.Err()
-	case n < int64(t.cfg.AccountLimit):
-		return 0, nil
+// Reset forgets the counters' attempts.
+func (t *Throttle) Reset(ctx context.Context, counters ...ports.ThrottleCounter) error {
+	keys := make([]string, 0, len(counters))
+	for _, c := range counters {
+		if c.On() {
+			keys = append(keys, t.k.Throttle(c.Kind, c.ID))
+		}
 	}
-	switch d := ttl.Val(); {
-	case d == -1:
-		// A counter without TTL (a Failed cut off between its INCR and its
-		// PEXPIRE) would block the account for ever, and a blocked account
-		// never reaches Failed to repair it: repair it here, at the cost of
-		// a second round trip in that rare case only.
-		return t.cfg.AccountWindow, t.c.PExpire(ctx, key, t.cfg.AccountWindow).Err()
-	case d <= 0:
-		return 0, nil // expired between GET and PTTL: the window is over
-	default:
-		return d, nil
-	}
-}
-
-// Failed counts a failed login for the account; the first failure of a
-// window starts it.
-func (t *LoginThrottle) Failed(ctx context.Context, accountKey string) error {
-	if !t.accountOn(accountKey) {
+	if len(keys) == 0 {
 		return nil
 	}
-	ak := t.k.ThrottleAccount(accountKey)
+	// One DEL per key: the keys live in different cluster slots.
 	_, err := t.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Incr(ctx, ak)
-		pexpireNX(ctx, p, ak, t.cfg.AccountWindow)
+		for _, k := range keys {
+			p.Del(ctx, k)
+		}
 		return nil
 	})
 	if err != nil {
-		return domain.Unavailable(fmt.Errorf("redis: login throttle failure: %w", err))
+		return domain.Unavailable(fmt.Errorf("redis: throttle reset: %w", err))
 	}
 	return nil
 }
 
-// Succeeded forgets the account's failures. The client counter stays: it
-// limits attempts, successful or not.
-func (t *LoginThrottle) Succeeded(ctx context.Context, accountKey string) error {
-	if !t.accountOn(accountKey) {
-		return nil
+func anyOn(counters []ports.ThrottleCounter) bool {
+	for _, c := range counters {
+		if c.On() {
+			return true
+		}
 	}
-	if err := t.c.Del(ctx, t.k.ThrottleAccount(accountKey)).Err(); err != nil {
-		return domain.Unavailable(fmt.Errorf("redis: login throttle reset: %w", err))
-	}
-	return nil
+	return false
 }
 
 // pexpireNX queues PEXPIRE key ms NX, which go-redis has no method for

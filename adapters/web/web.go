@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -342,6 +343,40 @@ func (h *Handler) ServeFile(w http.ResponseWriter, r *http.Request, name string)
 	w.Header().Set("Content-Security-Policy", assetCSP)
 	serve(w, r, e.asset, cache)
 	return true
+}
+
+// RootFiles are the files browsers and crawlers ask for at the site's
+// root rather than under the static prefix. They are served from the
+// assets of the same name, never the app shell: a crawler reading HTML as
+// robots.txt, or a browser caching HTML as the icon, is what this avoids.
+var RootFiles = []string{"robots.txt", "favicon.ico"}
+
+// ServeRoot serves one of RootFiles at the root and reports whether it
+// exists (ONIT_STATIC_ROOT may lack it). Its name is not fingerprinted, so
+// it is cached briefly.
+func (h *Handler) ServeRoot(w http.ResponseWriter, r *http.Request, name string) bool {
+	if !slices.Contains(RootFiles, name) {
+		return false
+	}
+	e, ok := h.files[name]
+	if !ok {
+		return false
+	}
+	w.Header().Set("Content-Security-Policy", assetCSP)
+	serve(w, r, e.asset, cacheShort)
+	return true
+}
+
+// IsFileName reports whether the last element of a URL path names a file
+// (a known extension, such as /apple-touch-icon.png or /sitemap.xml):
+// such a request wants that file, and the app shell would only be
+// mistaken for it. Client-side routes never end in an extension.
+func IsFileName(urlPath string) bool {
+	ext := strings.ToLower(path.Ext(urlPath))
+	if _, ok := contentTypes[ext]; ok {
+		return ext != ".html"
+	}
+	return ext == ".xml" || ext == ".php" || ext == ".env"
 }
 
 // ServeIndex serves the app shell and reports whether there is one. It is

@@ -35,9 +35,9 @@ func (s *Service) CreateSuperuser(ctx context.Context, email, name, pw string, s
 	if len(fields) > 0 {
 		return accounts.User{}, domain.Invalid(fields...)
 	}
-	hash, err := s.hasher.Hash(pw)
+	hash, err := s.hash(ctx, pw)
 	if err != nil {
-		return accounts.User{}, domain.Internal(err)
+		return accounts.User{}, err
 	}
 	u.PasswordHash = hash
 	u.IsStaff, u.IsSuperuser = true, true
@@ -60,9 +60,9 @@ func (s *Service) CreateSuperuser(ctx context.Context, email, name, pw string, s
 // or it is empty.
 //
 // Round-trips: user by email (MySQL, 1), transaction (BEGIN, SELECT … FOR
-// UPDATE, UPDATE, SELECT + DELETE of the sessions, COMMIT), tombstones
-// (Redis, 1 pipeline), and with local sessions one PUBLISH (Redis, 1) so
-// that no instance keeps serving them from memory.
+// UPDATE, UPDATE, SELECT + DELETE of the sessions, COMMIT), and with local
+// sessions the announcement (PUBLISH and invalidation log INSERT) so that
+// no instance keeps serving them from memory.
 func (s *Service) SetPassword(ctx context.Context, email, pw string, skipValidation bool) (revoked int, err error) {
 	u, err := s.users.ByEmailKey(ctx, accounts.EmailKey(email))
 	if err != nil {
@@ -71,9 +71,9 @@ func (s *Service) SetPassword(ctx context.Context, email, pw string, skipValidat
 	if fields := s.adminPasswordErrors(pw, u.Email, u.Name, skipValidation); len(fields) > 0 {
 		return 0, domain.Invalid(fields...)
 	}
-	hash, err := s.hasher.Hash(pw)
+	hash, err := s.hash(ctx, pw)
 	if err != nil {
-		return 0, domain.Internal(err)
+		return 0, err
 	}
 	var hashes []string
 	err = s.uow.Transact(ctx, func(ctx context.Context, r ports.Repos) error {
@@ -91,7 +91,6 @@ func (s *Service) SetPassword(ctx context.Context, email, pw string, skipValidat
 	if err != nil {
 		return 0, err
 	}
-	s.dropCached(ctx, hashes...)
 	s.invalidate(ctx, ports.Invalidation{Sessions: hashes, Users: []int64{u.ID}}, true)
 	return len(hashes), nil
 }

@@ -37,7 +37,7 @@ func newFleet(t *testing.T, revs ports.Revocations) *fleet {
 	instance := func() (*appaccounts.Service, *localcache.Sessions) {
 		local := localcache.NewSessionsWithClock(100, 30*1e9, f.clock.Now)
 		bus.Subscribe(local)
-		svc := appaccounts.New(f.cfg, fl.users, f.sessions, f.cache, f.throttle, f.hasher, f.uow, f.clock, f.random, nil)
+		svc := appaccounts.New(f.cfg, fl.users, f.sessions, f.throttle, f.hasher, f.uow, f.clock, f.random, nil)
 		svc.UseLocalSessions(local, revs)
 		return svc, local
 	}
@@ -46,9 +46,9 @@ func newFleet(t *testing.T, revs ports.Revocations) *fleet {
 	return fl
 }
 
-// roundTrips returns the Redis GETs and MySQL user reads since the last call.
-func (fl *fleet) roundTrips() (redis, mysql int64) {
-	return fl.cache.gets.Swap(0), fl.users.byID.Swap(0)
+// roundTrips returns the MySQL session and user reads since the last call.
+func (fl *fleet) roundTrips() (sessions, users int64) {
+	return fl.sessions.byHash.Swap(0), fl.users.byID.Swap(0)
 }
 
 func TestLocalSessionsAuthenticateWithoutRoundTrips(t *testing.T) {
@@ -64,7 +64,7 @@ func TestLocalSessionsAuthenticateWithoutRoundTrips(t *testing.T) {
 			t.Fatalf("request %d: Authenticate = %+v, %+v, %v", i, u, sess, err)
 		}
 		if r, m := fl.roundTrips(); r != want[0] || m != want[1] {
-			t.Errorf("request %d: %d Redis GETs, %d MySQL reads; want %d, %d", i, r, m, want[0], want[1])
+			t.Errorf("request %d: %d session reads, %d user reads; want %d, %d", i, r, m, want[0], want[1])
 		}
 	}
 
@@ -117,6 +117,21 @@ func TestLocalSessionsRevocationReachesEveryInstance(t *testing.T) {
 		}, check: func(t *testing.T, u accounts.User) {
 			if u.Name != "Ada King" || u.Language != "fr" {
 				t.Errorf("user = %q/%q, want the new name and language", u.Name, u.Language)
+			}
+		}},
+		{name: "revoke one session", revoked: true, act: func(t *testing.T, fl *fleet, here, there appaccounts.Login) {
+			if err := fl.a.RevokeSession(ctx, here.User.ID, there.Session.TokenHash); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "revoke the other sessions", revoked: true, act: func(t *testing.T, fl *fleet, here, _ appaccounts.Login) {
+			if n, err := fl.a.RevokeOtherSessions(ctx, here.User.ID, here.Session.TokenHash); err != nil || n != 1 {
+				t.Fatalf("RevokeOtherSessions = %d, %v; want 1", n, err)
+			}
+		}},
+		{name: "staff revocation", revoked: true, act: func(t *testing.T, fl *fleet, _, _ appaccounts.Login) {
+			if n, err := fl.a.RevokeUserSessionsByEmail(ctx, "ADA@x.com", false); err != nil || n != 2 {
+				t.Fatalf("RevokeUserSessionsByEmail = %d, %v; want 2", n, err)
 			}
 		}},
 		{name: "a new login moves last_login", act: func(t *testing.T, fl *fleet, _, _ appaccounts.Login) {
@@ -199,11 +214,7 @@ func TestLocalSessionsOutages(t *testing.T) {
 			}
 		}
 		if r, m := fl.roundTrips(); r != 2 || m != 2 {
-			t.Errorf("%d Redis GETs, %d MySQL reads for two requests; want 2, 2 (no local hits)", r, m)
-		}
-		fl.cache.down.Store(true) // and Redis with it: MySQL answers
-		if _, _, err := fl.a.Authenticate(ctx, l.Token); err != nil {
-			t.Fatalf("Redis down and no subscription: Authenticate = %v", err)
+			t.Errorf("%d session reads, %d user reads for two requests; want 2, 2 (no local hits)", r, m)
 		}
 	})
 
@@ -248,4 +259,64 @@ func (u *countingUsers) ByID(ctx context.Context, id int64) (accounts.User, erro
 		hook()
 	}
 	return got, err
+}
+
+func TestRevokeSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("one user cannot end another's session", func(t *testing.T) {
+		t.Parallel()
+		fl := newFleet(t, nil)
+		ada := fl.loginNew(t)
+		fl.register(t, "bob@x.com")
+		bob := fl.login(t, "bob@x.com")
+		if err := fl.a.RevokeSession(ctx, bob.User.ID, ada.Session.TokenHash); !domain.IsKind(err, domain.KindNotFound) {
+			t.Fatalf("RevokeSession of another user's session = %v, want NotFound", err)
+		}
+		if _, _, err := fl.b.Authenticate(ctx, ada.Token); err != nil {
+			t.Fatalf("the session was ended anyway: %v", err)
+		}
+	})
+
+	t.Run("all sessions, the caller's included", func(t *testing.T) {
+		t.Parallel()
+		fl := newFleet(t, nil)
+		here := fl.loginNew(t)
+		there := fl.login(t, "ada@x.com")
+		for _, l := range []appaccounts.Login{here, there} {
+			if _, _, err := fl.b.Authenticate(ctx, l.Token); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := fl.a.RevokeAllSessions(ctx, here.User.ID); err != nil || n != 2 {
+			t.Fatalf("RevokeAllSessions = %d, %v; want 2", n, err)
+		}
+		for _, l := range []appaccounts.Login{here, there} {
+			if _, _, err := fl.b.Authenticate(ctx, l.Token); !errors.Is(err, accounts.ErrSessionInvalid) {
+				t.Fatalf("instance B still accepts a revoked session: %v", err)
+			}
+		}
+	})
+
+	t.Run("deactivation ends the sessions and refuses logins", func(t *testing.T) {
+		t.Parallel()
+		fl := newFleet(t, nil)
+		l := fl.loginNew(t)
+		if _, _, err := fl.b.Authenticate(ctx, l.Token); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := fl.a.RevokeUserSessions(ctx, l.User.ID, true); err != nil || n != 1 {
+			t.Fatalf("RevokeUserSessions = %d, %v; want 1", n, err)
+		}
+		if _, _, err := fl.b.Authenticate(ctx, l.Token); !errors.Is(err, accounts.ErrSessionInvalid) {
+			t.Fatalf("instance B still accepts the session: %v", err)
+		}
+		if _, err := fl.a.Login(ctx, appaccounts.LoginInput{Email: "ada@x.com", Password: goodPassword}); !errors.Is(err, accounts.ErrBadCredentials) {
+			t.Fatalf("a deactivated user logged in: %v", err)
+		}
+		if _, err := fl.a.RevokeUserSessions(ctx, 1<<40, false); !domain.IsKind(err, domain.KindNotFound) {
+			t.Fatalf("RevokeUserSessions of nobody = %v, want NotFound", err)
+		}
+	})
 }

@@ -27,52 +27,56 @@ type Login struct {
 //
 // An unknown email, a wrong password and an inactive user all give
 // ErrBadCredentials after one full password hash each, so neither the answer
-// nor its timing tells which emails exist. The throttle is asked first
-// (ErrThrottled with RetryAfter); when it fails it lets the attempt through
-// and the outage is logged, so a Redis outage never locks people out.
+// nor its timing tells which emails exist. The attempt is counted first, on
+// the account and on the client address, before anything is looked up
+// (ErrThrottled with RetryAfter when either is exhausted): however many
+// attempts run concurrently, at most the account's limit per window reach
+// the hash. A success forgives the account's attempts, as a successful
+// login resets django-axes' failures. The hash runs on the HashPool; when
+// it is saturated, ErrHashBusy (503), decided before the password is looked
+// at.
 //
-// Round-trips on success: throttle check (Redis, 1), user by email (MySQL, 1),
-// last_login update (MySQL transaction: BEGIN, SELECT … FOR UPDATE, UPDATE,
-// COMMIT), session INSERT (MySQL, 1), cache SET (Redis, 1), throttle reset
-// (Redis, 1), and with local sessions one PUBLISH (Redis, 1): last_login is
-// part of the user that other sessions' local copies serve (GET /me and its
-// ETag), so they must reload it.
+// Round-trips on success: throttle attempt (Redis, 1 pipeline), user by
+// email (MySQL, 1), throttle reset (Redis, 1), last_login update (MySQL
+// transaction: BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT), session INSERT
+// (MySQL, 1), and with local sessions the announcement (one PUBLISH and one
+// INSERT into the invalidation log): last_login is part of the user that
+// other sessions' local copies serve (GET /me and its ETag), so they must
+// reload it.
 func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 	key := accounts.EmailKey(in.Email)
-	wait, err := s.throttle.Check(ctx, key, in.ClientAddr)
-	if err != nil {
-		s.log.WarnContext(ctx, "login throttle unavailable; allowing the attempt", "err", err)
-	}
-	if wait > 0 {
-		e := accounts.ErrThrottled.Wrap(err)
-		e.RetryAfter = wait
-		return Login{}, e
+	account := s.accountCounter(key)
+	if err := s.attempt(ctx, accounts.ErrThrottled, account, s.loginClientCounter(in.ClientAddr)); err != nil {
+		return Login{}, err
 	}
 
 	u, err := s.users.ByEmailKey(ctx, key)
-	switch {
-	case domain.IsKind(err, domain.KindNotFound):
-		// Spend the same hash as a real check would; the verdict is known.
-		s.hasher.Verify(in.Password, "")
-		s.failed(ctx, key)
-		return Login{}, accounts.ErrBadCredentials
-	case err != nil:
+	found := err == nil
+	if err != nil && !domain.IsKind(err, domain.KindNotFound) {
 		return Login{}, err
 	}
-	ok, rehash := s.hasher.Verify(in.Password, u.PasswordHash)
-	if !ok || !u.CanLogIn() {
-		s.failed(ctx, key)
+	var ok, rehash bool
+	err = s.pool.Do(ctx, func() {
+		if !found {
+			// Spend the same hash as a real check would; the verdict is known.
+			s.hasher.Verify(in.Password, "")
+			return
+		}
+		ok, rehash = s.hasher.Verify(in.Password, u.PasswordHash)
+	})
+	if err != nil {
+		return Login{}, err
+	}
+	if !found || !ok || !u.CanLogIn() {
 		return Login{}, accounts.ErrBadCredentials
 	}
-	if err := s.throttle.Succeeded(ctx, key); err != nil {
-		s.log.WarnContext(ctx, "login throttle reset failed", "err", err)
-	}
+	s.forgive(ctx, account)
 
 	// Hash outside the row lock: it is slow on purpose.
 	var newHash string
 	if rehash {
-		if newHash, err = s.hasher.Hash(in.Password); err != nil {
-			s.log.WarnContext(ctx, "password re-hash failed; keeping the old hash", "user_id", u.ID, "err", err)
+		if newHash, err = s.hash(ctx, in.Password); err != nil {
+			s.log.WarnContext(ctx, "password re-hash skipped; keeping the old hash", "user_id", u.ID, "err", err)
 			newHash = ""
 		}
 	}
@@ -99,14 +103,19 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
 	if err := s.sessions.Create(ctx, sess); err != nil {
 		return Login{}, err
 	}
-	if err := s.cache.Set(ctx, sess); err != nil {
-		s.log.WarnContext(ctx, "session cache set failed", "err", err)
-	}
 	return Login{Token: token, Session: sess, User: u}, nil
 }
 
-func (s *Service) failed(ctx context.Context, key string) {
-	if err := s.throttle.Failed(ctx, key); err != nil {
-		s.log.WarnContext(ctx, "login throttle record failed", "err", err)
+// hash encodes a new password on the pool. ErrHashBusy when the pool is
+// saturated; Internal when the hasher fails.
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
+	var h string
+	var herr error
+	if err := s.pool.Do(ctx, func() { h, herr = s.hasher.Hash(password) }); err != nil {
+		return "", err
 	}
+	if herr != nil {
+		return "", domain.Internal(herr)
+	}
+	return h, nil
 }

@@ -98,13 +98,14 @@ type ChangePasswordInput struct {
 // ChangePassword checks the current password and the validators (one
 // Invalid error lists a wrong current password and every failed rule), then
 // in one transaction stores the new hash and deletes every other session of
-// the user, and finally drops those sessions from the cache and from every
-// instance's local copy, with the user. Unlike Django, which lets them die
+// the user, and finally drops those sessions from every instance's local
+// copy, with the user. Unlike Django, which lets them die
 // lazily on their next request, they stop working now.
 //
-// Round-trips: user by ID (MySQL, 1), transaction (BEGIN, SELECT … FOR
-// UPDATE, UPDATE, SELECT + DELETE of the other sessions, COMMIT), tombstones
-// (Redis, 1 pipeline), and with local sessions one PUBLISH (Redis, 1).
+// Round-trips: user by ID (MySQL, 1), throttle attempt (Redis, 1
+// pipeline) and on success its reset (Redis, 1), transaction (BEGIN, SELECT
+// … FOR UPDATE, UPDATE, SELECT + DELETE of the other sessions, COMMIT), and
+// with local sessions the announcement (PUBLISH and invalidation log INSERT).
 func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) error {
 	u, err := s.users.ByID(ctx, in.UserID)
 	if err != nil {
@@ -113,16 +114,22 @@ func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) er
 	var fields []domain.FieldError
 	if in.CurrentPassword == "" {
 		fields = append(fields, domain.FieldError{Field: "current_password", Code: "required", Key: "accounts.password_required"})
-	} else if ok, _ := s.hasher.Verify(in.CurrentPassword, u.PasswordHash); !ok {
-		fields = append(fields, domain.FieldError{Field: "current_password", Code: "password_incorrect", Key: "accounts.password_incorrect"})
+	} else {
+		ok, err := s.checkCurrentPassword(ctx, u, in.CurrentPassword)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fields = append(fields, domain.FieldError{Field: "current_password", Code: "password_incorrect", Key: "accounts.password_incorrect"})
+		}
 	}
 	fields = append(fields, s.checkPassword("new_password", in.NewPassword, u.Email, u.Name)...)
 	if len(fields) > 0 {
 		return domain.Invalid(fields...)
 	}
-	hash, err := s.hasher.Hash(in.NewPassword)
+	hash, err := s.hash(ctx, in.NewPassword)
 	if err != nil {
-		return domain.Internal(err)
+		return err
 	}
 
 	var revoked []string
@@ -145,9 +152,28 @@ func (s *Service) ChangePassword(ctx context.Context, in ChangePasswordInput) er
 	if err != nil {
 		return err
 	}
-	s.dropCached(ctx, revoked...)
 	s.invalidate(ctx, ports.Invalidation{Sessions: revoked, Users: []int64{in.UserID}}, true)
 	return nil
+}
+
+// checkCurrentPassword verifies a password change's current password
+// against the account's login budget: the check is counted on the same
+// counter as logins before the hash (ErrPasswordThrottled beyond the
+// limit), so whoever holds a session cannot guess faster than a login
+// could, and a right password forgives, as a login does.
+func (s *Service) checkCurrentPassword(ctx context.Context, u accounts.User, pw string) (bool, error) {
+	account := s.accountCounter(u.EmailKey)
+	if err := s.attempt(ctx, accounts.ErrPasswordThrottled, account); err != nil {
+		return false, err
+	}
+	var ok bool
+	if err := s.pool.Do(ctx, func() { ok, _ = s.hasher.Verify(pw, u.PasswordHash) }); err != nil {
+		return false, err
+	}
+	if ok {
+		s.forgive(ctx, account)
+	}
+	return ok, nil
 }
 
 // PasswordRules lists the enabled validators' help texts for the frontend.

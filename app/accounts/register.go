@@ -7,13 +7,15 @@ import (
 	"github.com/onitapp/onit/domain/accounts"
 )
 
-// RegisterInput is a sign-up request. Language is already resolved by the
-// caller (the body's value, else the negotiated language).
+// RegisterInput is a sign-up request from a client address. Language is
+// already resolved by the caller (the body's value, else the negotiated
+// language).
 type RegisterInput struct {
-	Email    string
-	Password string
-	Name     string
-	Language string
+	Email      string
+	Password   string
+	Name       string
+	Language   string
+	ClientAddr string
 }
 
 // Register creates an active user. Every broken rule, on the profile fields
@@ -22,8 +24,16 @@ type RegisterInput struct {
 // database's unique index decides, so two concurrent sign-ups for the same
 // address give one user and one conflict.
 //
-// Round-trips: one INSERT (plus one deliberate full password hash).
+// Every attempt is counted per client address first
+// (ErrRegisterThrottled with RetryAfter beyond the limit): a 409 tells
+// whether an email is registered, and each try costs a full hash.
+//
+// Round-trips: throttle attempt (Redis, 1 pipeline), one INSERT (plus one
+// deliberate full password hash on the HashPool).
 func (s *Service) Register(ctx context.Context, in RegisterInput) (accounts.User, error) {
+	if err := s.attempt(ctx, accounts.ErrRegisterThrottled, s.registerClientCounter(in.ClientAddr)); err != nil {
+		return accounts.User{}, err
+	}
 	u, err := accounts.NewUser(in.Email, in.Name, in.Language, s.clock.Now())
 	var fields []domain.FieldError
 	if err != nil {
@@ -37,9 +47,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (accounts.User
 	if len(fields) > 0 {
 		return accounts.User{}, domain.Invalid(fields...)
 	}
-	hash, err := s.hasher.Hash(in.Password)
+	hash, err := s.hash(ctx, in.Password)
 	if err != nil {
-		return accounts.User{}, domain.Internal(err)
+		return accounts.User{}, err
 	}
 	u.PasswordHash = hash
 	if err := s.users.Create(ctx, &u); err != nil {

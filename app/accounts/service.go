@@ -1,14 +1,17 @@
 // Package accounts holds the accounts use cases: registration, login
 // sessions, the caller's profile and password.
 //
-// Sessions follow Django's cached_db: the SessionRepository (MySQL) is the
-// truth and the SessionCache (Redis) a copy, so a cache outage or flush
-// logs nobody out and costs only round-trips. In front of both, each
-// instance may keep a LocalSessionCache of sessions with their users, which
-// makes authenticating a known session free of round trips; every change
-// that makes such a copy wrong (logout, password change, any change to the
-// user) is announced to all instances through Revocations. Comments on each
-// method count the round-trips of the happy path.
+// Sessions live in the SessionRepository (MySQL), the only store an
+// authentication trusts besides this instance's memory: each instance may
+// keep a LocalSessionCache of sessions with their users, which makes
+// authenticating a known session free of round trips, and every change
+// that makes such a copy wrong (logout, password change, revocation,
+// deactivation, any change to the user) is announced to all instances
+// through Revocations once the truth has changed. No copy of a session
+// lives in Redis: a Redis write that is refused or lost can therefore
+// never keep a revoked session alive (an earlier design cached sessions
+// there for their whole age, and a lost delete did exactly that). Comments
+// on each method count the round-trips of the happy path.
 package accounts
 
 import (
@@ -26,6 +29,11 @@ type Config struct {
 	SessionAge time.Duration
 	// Policy holds the enabled password validators and their options.
 	Policy password.Policy
+	// Throttle holds the limits of the throttles in front of every
+	// password check.
+	Throttle ThrottleLimits
+	// HashWorkers bounds the password hashes running at once; 0: one per CPU.
+	HashWorkers int
 }
 
 // Service implements the accounts use cases over the ports.
@@ -33,9 +41,9 @@ type Service struct {
 	cfg      Config
 	users    ports.UserRepository
 	sessions ports.SessionRepository
-	cache    ports.SessionCache
-	throttle ports.LoginThrottle
+	throttle ports.Throttle
 	hasher   ports.PasswordHasher
+	pool     *HashPool
 	uow      ports.UnitOfWork
 	clock    ports.Clock
 	random   ports.Random
@@ -45,23 +53,24 @@ type Service struct {
 	revs  ports.Revocations       // set together with local
 }
 
-// New builds the service. The unit of work is needed only by ChangePassword,
+// New builds the service. Every password hash it computes runs on its
+// HashPool of cfg.HashWorkers slots. The unit of work is needed only by ChangePassword,
 // which changes a user and that user's sessions together. A nil log discards.
 func New(cfg Config, users ports.UserRepository, sessions ports.SessionRepository,
-	cache ports.SessionCache, throttle ports.LoginThrottle, hasher ports.PasswordHasher,
+	throttle ports.Throttle, hasher ports.PasswordHasher,
 	uow ports.UnitOfWork, clock ports.Clock, random ports.Random, log *slog.Logger,
 ) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, users: users, sessions: sessions, cache: cache, throttle: throttle,
-		hasher: hasher, uow: uow, clock: clock, random: random, log: log}
+	return &Service{cfg: cfg, users: users, sessions: sessions, throttle: throttle,
+		hasher: hasher, pool: NewHashPool(cfg.HashWorkers), uow: uow, clock: clock, random: random, log: log}
 }
 
 // UseLocalSessions puts an instance-local cache of sessions and users in
-// front of the session cache, with the revocations that keep every
+// front of the repositories, with the revocations that keep every
 // instance's copy true. Call it before serving: it is not synchronised with
-// requests. Without it, every authentication reads Redis and MySQL.
+// requests. Without it, every authentication reads MySQL.
 func (s *Service) UseLocalSessions(local ports.LocalSessionCache, revs ports.Revocations) {
 	s.local, s.revs = local, revs
 }

@@ -30,7 +30,6 @@ type fixture struct {
 	svc      *appaccounts.Service
 	users    *memory.UserRepository
 	sessions *hookedSessions
-	cache    *flakyCache
 	throttle *flakyThrottle
 	hasher   *fakeHasher
 	clock    *fakeClock
@@ -48,20 +47,27 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{
 		users:    memory.NewUserRepository(),
 		sessions: &hookedSessions{SessionRepository: memory.NewSessionRepository()},
-		cache:    &flakyCache{SessionCache: memory.NewSessionCache()},
 		hasher:   &fakeHasher{iterations: 2},
 		clock:    &fakeClock{now: start},
 	}
-	f.throttle = &flakyThrottle{LoginThrottle: memory.NewLoginThrottle(f.clock,
-		memory.ThrottleLimits{AccountLimit: 3, AccountWindow: 15 * time.Minute, ClientLimit: 100, ClientWindow: time.Minute})}
+	f.throttle = &flakyThrottle{Throttle: memory.NewThrottle(f.clock)}
 	cfg := appaccounts.Config{
 		SessionAge: sessionAge,
 		Policy:     password.Policy{Similarity: true, MinLength: 8, Common: common, Numeric: true},
+		Throttle: appaccounts.ThrottleLimits{AccountLimit: 3, AccountWindow: 15 * time.Minute, ClientLimit: 100, ClientWindow: time.Minute,
+			RegisterLimit: 20, RegisterWindow: time.Hour},
 	}
 	f.cfg, f.random = cfg, &counterRandom{}
 	f.uow = &memoryUnitOfWork{repos: ports.Repos{Users: f.users, Sessions: f.sessions}}
-	f.svc = appaccounts.New(cfg, f.users, f.sessions, f.cache, f.throttle, f.hasher, f.uow, f.clock, f.random, nil)
+	f.build()
 	return f
+}
+
+// build (re)makes the service from f's parts and f.cfg, with the throttle
+// wired as in production: the flaky one, backed by an in-process one.
+func (f *fixture) build() {
+	th := appaccounts.NewFallbackThrottle(f.throttle, memory.NewThrottle(f.clock), nil)
+	f.svc = appaccounts.New(f.cfg, f.users, f.sessions, th, f.hasher, f.uow, f.clock, f.random, nil)
 }
 
 func (f *fixture) register(t *testing.T, email string) accounts.User {
@@ -130,6 +136,10 @@ func (r *counterRandom) Token(n int) (string, error) {
 type fakeHasher struct {
 	iterations int
 	verifies   atomic.Int64
+	// gate, when set, holds every Verify until it is closed, and started
+	// hears of each one that began.
+	gate    chan struct{}
+	started chan struct{}
 }
 
 func (h *fakeHasher) Hash(pw string) (string, error) {
@@ -138,6 +148,10 @@ func (h *fakeHasher) Hash(pw string) (string, error) {
 
 func (h *fakeHasher) Verify(pw, encoded string) (bool, bool) {
 	h.verifies.Add(1)
+	if h.gate != nil {
+		h.started <- struct{}{}
+		<-h.gate
+	}
 	parts := strings.SplitN(encoded, "$", 3)
 	if len(parts) != 3 || parts[0] != "fake" {
 		return false, false
@@ -150,72 +164,44 @@ func (h *fakeHasher) Verify(pw, encoded string) (bool, bool) {
 
 var errDown = errors.New("redis: connection refused")
 
-// flakyCache is the memory cache with an outage switch.
-type flakyCache struct {
-	*memory.SessionCache
-	down atomic.Bool
-	gets atomic.Int64 // round trips a real cache would make for Get
-}
-
-func (c *flakyCache) Get(ctx context.Context, h string) (accounts.Session, bool, error) {
-	c.gets.Add(1)
-	if c.down.Load() {
-		return accounts.Session{}, false, domain.Unavailable(errDown)
-	}
-	return c.SessionCache.Get(ctx, h)
-}
-
-func (c *flakyCache) Set(ctx context.Context, s accounts.Session) error {
-	if c.down.Load() {
-		return domain.Unavailable(errDown)
-	}
-	return c.SessionCache.Set(ctx, s)
-}
-
-func (c *flakyCache) Delete(ctx context.Context, h ...string) error {
-	if c.down.Load() {
-		return domain.Unavailable(errDown)
-	}
-	return c.SessionCache.Delete(ctx, h...)
-}
-
-// flakyThrottle is the memory throttle with an outage switch that fails
-// open, as the port requires.
+// flakyThrottle is the memory throttle with an outage switch; like a
+// network store it fails on a context that has ended.
 type flakyThrottle struct {
-	*memory.LoginThrottle
+	ports.Throttle
 	down atomic.Bool
 }
 
-func (t *flakyThrottle) Check(ctx context.Context, a, c string) (time.Duration, error) {
+func (t *flakyThrottle) Attempt(ctx context.Context, cs ...ports.ThrottleCounter) (time.Duration, error) {
 	if t.down.Load() {
 		return 0, domain.Unavailable(errDown)
 	}
-	return t.LoginThrottle.Check(ctx, a, c)
+	if err := ctx.Err(); err != nil {
+		return 0, domain.Unavailable(err)
+	}
+	return t.Throttle.Attempt(ctx, cs...)
 }
 
-func (t *flakyThrottle) Failed(ctx context.Context, a string) error {
+func (t *flakyThrottle) Reset(ctx context.Context, cs ...ports.ThrottleCounter) error {
 	if t.down.Load() {
 		return domain.Unavailable(errDown)
 	}
-	return t.LoginThrottle.Failed(ctx, a)
-}
-
-func (t *flakyThrottle) Succeeded(ctx context.Context, a string) error {
-	if t.down.Load() {
-		return domain.Unavailable(errDown)
+	if err := ctx.Err(); err != nil {
+		return domain.Unavailable(err)
 	}
-	return t.LoginThrottle.Succeeded(ctx, a)
+	return t.Throttle.Reset(ctx, cs...)
 }
 
-// hookedSessions runs afterByHash once, right after the next ByHash read,
-// to interleave a concurrent request deterministically.
+// hookedSessions counts ByHash reads and runs afterByHash once, right
+// after the next one, to interleave a concurrent request deterministically.
 type hookedSessions struct {
 	*memory.SessionRepository
+	byHash      atomic.Int64
 	mu          sync.Mutex
 	afterByHash func()
 }
 
 func (s *hookedSessions) ByHash(ctx context.Context, h string) (accounts.Session, error) {
+	s.byHash.Add(1)
 	sess, err := s.SessionRepository.ByHash(ctx, h)
 	s.mu.Lock()
 	hook := s.afterByHash

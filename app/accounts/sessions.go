@@ -15,12 +15,13 @@ import (
 //
 // Round-trips: a session known to this instance (local cache hit): none.
 // Otherwise (first request on this instance, local entry expired after
-// ONIT_SESSION_LOCAL_CACHE_TTL or evicted, its user changed, or the instance
-// cannot hear revocations right now):
-// cache GET (Redis, 1) + user by ID (MySQL, 1) on a Redis hit; on a Redis
-// miss or error: cache GET, session by hash (MySQL), cache SET, session by
-// hash again (see sessionFromRepo), user by ID. Unknown and revoked tokens
-// are never cached locally, so they always take the slow path.
+// ONIT_SESSION_LOCAL_CACHE_TTL or evicted, its user changed, or the
+// instance cannot be sure it hears revocations right now): session by hash
+// and user by ID (MySQL, 2), no Redis. The truth is read on every miss, so
+// a revocation is refused by every instance as soon as it committed and
+// its announcement reached the instance's local cache (see
+// ports.Revocations). Unknown and revoked tokens are never cached locally,
+// so they always take the slow path.
 func (s *Service) Authenticate(ctx context.Context, token string) (accounts.User, accounts.Session, error) {
 	if token == "" {
 		return accounts.User{}, accounts.Session{}, accounts.ErrSessionInvalid
@@ -38,17 +39,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (accounts.User
 		ticket = s.local.Ticket()
 	}
 
-	sess, hit, err := s.cache.Get(ctx, hash)
-	if err != nil {
-		s.log.WarnContext(ctx, "session cache get failed; reading the database", "err", err)
-		hit = false
-	}
-	if !hit {
-		if sess, err = s.sessionFromRepo(ctx, hash); err != nil {
-			return accounts.User{}, accounts.Session{}, err
-		}
-	}
-	if sess.Expired(now) {
+	sess, err := s.sessions.ByHash(ctx, hash)
+	switch {
+	case domain.IsKind(err, domain.KindNotFound):
+		return accounts.User{}, accounts.Session{}, accounts.ErrSessionInvalid
+	case err != nil:
+		return accounts.User{}, accounts.Session{}, err
+	case sess.Expired(now):
 		return accounts.User{}, accounts.Session{}, accounts.ErrSessionInvalid
 	}
 	u, err := s.users.ByID(ctx, sess.UserID)
@@ -66,59 +63,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (accounts.User
 	return u, sess, nil
 }
 
-// sessionFromRepo reads the truth and refills the cache. A revocation may
-// run between our read and our SET, and its cache DELETE may land before
-// the SET: the revoked session would then live in the cache until expiry.
-// Reading the row again after the SET closes that race: either the
-// revocation's DELETE comes after our SET, or its row delete is visible to
-// our second read. Misses are rare (first request after login is a hit), so
-// the extra query is cheap.
-func (s *Service) sessionFromRepo(ctx context.Context, hash string) (accounts.Session, error) {
-	sess, err := s.sessions.ByHash(ctx, hash)
-	if domain.IsKind(err, domain.KindNotFound) {
-		return accounts.Session{}, accounts.ErrSessionInvalid
-	}
-	if err != nil {
-		return accounts.Session{}, err
-	}
-	if sess.Expired(s.clock.Now()) {
-		return accounts.Session{}, accounts.ErrSessionInvalid
-	}
-	if err := s.cache.Set(ctx, sess); err != nil {
-		// Nothing was cached, so there is no race to close.
-		s.log.WarnContext(ctx, "session cache set failed", "err", err)
-		return sess, nil
-	}
-	if _, err := s.sessions.ByHash(ctx, hash); err != nil {
-		s.dropCached(ctx, hash)
-		if domain.IsKind(err, domain.KindNotFound) {
-			return accounts.Session{}, accounts.ErrSessionInvalid
-		}
-		return accounts.Session{}, err
-	}
-	return sess, nil
-}
-
-func (s *Service) dropCached(ctx context.Context, hashes ...string) {
-	if len(hashes) == 0 {
-		return
-	}
-	if err := s.cache.Delete(ctx, hashes...); err != nil {
-		// The rows are gone, but a reachable-again cache could still serve
-		// these sessions until they expire: worth an operator's attention.
-		s.log.ErrorContext(ctx, "session cache delete failed; revoked sessions may linger in the cache",
-			"sessions", len(hashes), "err", err)
-	}
-}
-
 // invalidate drops what inv names from this instance's local copies and
 // announces it to the other instances. It runs after the truth changed
-// (the MySQL commit, and for sessions after dropCached), so an instance
-// that reloads on hearing it reads the new state. A failed announcement
-// fails nothing: the publisher retries it, and instances that cannot hear
-// stop trusting their copies (see ports.Revocations). urgent marks a
-// revocation (sessions that must stop working), logged at error when it
-// cannot be sent now; a user's profile change is logged at warn.
+// (the MySQL commit), so an instance that reloads on hearing it reads the
+// new state. A failed announcement fails nothing: the publishers retry it,
+// and instances that cannot hear stop trusting their copies (see
+// ports.Revocations). urgent marks a revocation (sessions that must stop
+// working), logged at error when it cannot be sent now; a user's profile
+// change is logged at warn.
 func (s *Service) invalidate(ctx context.Context, inv ports.Invalidation, urgent bool) {
 	if s.local == nil || len(inv.Sessions)+len(inv.Users) == 0 {
 		return
@@ -129,27 +81,108 @@ func (s *Service) invalidate(ctx context.Context, inv ports.Invalidation, urgent
 		if urgent {
 			level = slog.LevelError
 		}
-		s.log.Log(ctx, level, "session invalidation not published yet; other instances may serve it until it is",
+		s.log.Log(ctx, level, "session invalidation not published yet; retrying in the background",
 			"sessions", len(inv.Sessions), "users", len(inv.Users), "err", err)
 	}
 }
 
-// Logout revokes one session in the database, the cache and every
-// instance's local copy.
-// Round-trips: DELETE (MySQL, 1) + SET tombstone (Redis, 1), and with local
-// sessions one PUBLISH (Redis, 1).
+// Logout revokes one session in the database and every instance's local
+// copy. Round-trips: DELETE (MySQL, 1), and with local sessions the
+// announcement (one PUBLISH, one INSERT into the invalidation log).
 func (s *Service) Logout(ctx context.Context, sessionHash string) error {
 	if err := s.sessions.Delete(ctx, sessionHash); err != nil {
 		return err
 	}
-	s.dropCached(ctx, sessionHash)
 	s.invalidate(ctx, ports.Invalidation{Sessions: []string{sessionHash}}, true)
 	return nil
 }
 
+// The revocation use cases below are the building blocks of a "your
+// sessions" page and of a staff console. Each one deletes the sessions'
+// rows first (the truth) and then announces them, like Logout: once it has
+// returned, every instance refuses the sessions within a second, whether
+// or not Redis accepted the announcement (the MySQL invalidation log
+// carries it too). None of them checks who is asking; the caller
+// (handler, command) decides who may.
+
+// RevokeSession ends one of the user's sessions, identified by its token
+// hash (Session.TokenHash; the token itself is never stored). NotFound
+// when the user has no such session, so one user cannot end another's.
+// Round-trips: SELECT and DELETE (MySQL, 2) and the announcement.
+func (s *Service) RevokeSession(ctx context.Context, userID int64, sessionHash string) error {
+	sess, err := s.sessions.ByHash(ctx, sessionHash)
+	if err != nil {
+		return err
+	}
+	if sess.UserID != userID {
+		return domain.ErrNotFound
+	}
+	return s.Logout(ctx, sessionHash)
+}
+
+// RevokeOtherSessions ends every session of the user except keepHash (the
+// caller's own: "log out everywhere else") and returns how many ended.
+// Round-trips: one transaction (SELECT … FOR UPDATE, DELETE) and the
+// announcement.
+func (s *Service) RevokeOtherSessions(ctx context.Context, userID int64, keepHash string) (int, error) {
+	hashes, err := s.sessions.DeleteForUser(ctx, userID, keepHash)
+	if err != nil {
+		return 0, err
+	}
+	s.invalidate(ctx, ports.Invalidation{Sessions: hashes}, true)
+	return len(hashes), nil
+}
+
+// RevokeAllSessions ends every session of the user, the caller's own
+// included, and returns how many ended.
+func (s *Service) RevokeAllSessions(ctx context.Context, userID int64) (int, error) {
+	return s.RevokeOtherSessions(ctx, userID, "")
+}
+
+// RevokeUserSessions is the staff revocation: it ends every session of
+// the user and, with deactivate, also marks the user inactive in the same
+// transaction, so no new login can start in between. It returns how many
+// sessions ended. NotFound when the user does not exist.
+// Round-trips: one transaction (SELECT … FOR UPDATE and UPDATE of the
+// user when deactivating, SELECT … FOR UPDATE and DELETE of the sessions)
+// and the announcement, which names the user too so that other instances
+// reload it.
+func (s *Service) RevokeUserSessions(ctx context.Context, userID int64, deactivate bool) (int, error) {
+	var hashes []string
+	err := s.uow.Transact(ctx, func(ctx context.Context, r ports.Repos) error {
+		if deactivate {
+			if _, err := r.Users.Update(ctx, userID, func(u *accounts.User) error {
+				u.IsActive = false
+				return nil
+			}); err != nil {
+				return err
+			}
+		} else if _, err := r.Users.ByID(ctx, userID); err != nil {
+			return err
+		}
+		var err error
+		hashes, err = r.Sessions.DeleteForUser(ctx, userID, "")
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.invalidate(ctx, ports.Invalidation{Sessions: hashes, Users: []int64{userID}}, true)
+	return len(hashes), nil
+}
+
+// RevokeUserSessionsByEmail is RevokeUserSessions for the user with that
+// email (`onit revokesessions`). NotFound when no user has it.
+func (s *Service) RevokeUserSessionsByEmail(ctx context.Context, email string, deactivate bool) (int, error) {
+	u, err := s.users.ByEmailKey(ctx, accounts.EmailKey(email))
+	if err != nil {
+		return 0, err
+	}
+	return s.RevokeUserSessions(ctx, u.ID, deactivate)
+}
+
 // ClearExpiredSessions deletes the rows of expired sessions (Django's
-// clearsessions) and returns how many. Their cache entries expire by
-// themselves. Round-trips: one DELETE.
+// clearsessions) and returns how many. Round-trips: one DELETE per batch.
 func (s *Service) ClearExpiredSessions(ctx context.Context) (int64, error) {
 	n, err := s.sessions.DeleteExpired(ctx, s.clock.Now())
 	if err != nil {

@@ -13,12 +13,6 @@ import (
 	"github.com/onitapp/onit/ports"
 )
 
-// PurgeIdempotencyKeys deletes remembered responses older than the TTL and
-// returns how many; run it periodically (e.g. with clearsessions).
-func (s *Service) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
-	return s.repos.Idempotency.Purge(ctx, s.now().Add(-s.ttl))
-}
-
 // runCreate runs a creating use case with optional idempotency. Without a
 // key it is one transaction. With one, the record is stored in the same
 // transaction right after the create: a concurrent twin's INSERT on the

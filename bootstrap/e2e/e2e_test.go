@@ -321,4 +321,19 @@ func TestLayoutFitsSmallAndLargeScreens(t *testing.T) {
 		}
 		dana.shot(fmt.Sprintf("board-%d", width))
 	}
+	// The other pages fit a phone too.
+	dana.do("viewport 375", chromedp.EmulateViewport(375, 900))
+	for _, page := range []struct{ path, ready string }{
+		{fmt.Sprintf("/projects/%d/settings", project.ID), `!!document.querySelector('#project-name')`},
+		{"/account", `!!document.querySelector('#profile-name')`},
+		{"/account/sessions", `document.querySelector('[data-testid=sessions]')?.getAttribute('aria-busy') === null`},
+		{"/forgot-password", `!!document.querySelector('#forgot-email') || !!document.querySelector('[data-testid=who]')`},
+	} {
+		dana.open(page.path)
+		dana.waitFor(page.path, page.ready)
+		if got := eval[int](dana, overflow); got > 0 {
+			t.Errorf("%s at 375 px overflows sideways by %d px", page.path, got)
+		}
+		dana.shot("375" + slug(page.path))
+	}
 }

@@ -6,7 +6,8 @@
 //
 // The faults are the ones production brings: MariaDB killed and restarted
 // (an RDS failover), MariaDB read-only for a while (a blue/green
-// switchover), Redis killed (an ElastiCache node replaced), SIGTERM during
+// switchover), Redis killed (an ElastiCache node replaced), Redis refusing
+// or pausing writes during a logout (a full or throttled node), SIGTERM during
 // load (a deploy) and an exhausted connection pool. Each test drives a
 // bounded load (a request count and a time limit) at 127.0.0.1 only.
 //

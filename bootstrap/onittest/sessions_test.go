@@ -161,7 +161,7 @@ func TestSessionsLostSubscription(t *testing.T) {
 	t.Parallel()
 	m := miniredis.RunT(t)
 	rc, err := redisstore.NewClient(env.Redis{Addrs: []string{m.Addr()}, RedisDialTimeout: 200 * time.Millisecond,
-		RedisReadTimeout: 200 * time.Millisecond, RedisWriteTimeout: 200 * time.Millisecond, PoolSize: 4, DisableIdentity: true})
+		RedisReadTimeout: 200 * time.Millisecond, RedisWriteTimeout: 200 * time.Millisecond, PoolSize: 4, DisableIdentity: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

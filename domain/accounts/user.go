@@ -33,6 +33,14 @@ var (
 	ErrBadCredentials = domain.E(domain.KindUnauthenticated, "accounts.bad_credentials")
 	// ErrThrottled: too many login attempts; the caller sets RetryAfter.
 	ErrThrottled = domain.E(domain.KindRateLimited, "accounts.throttled")
+	// ErrRegisterThrottled: too many sign-ups from one client address.
+	ErrRegisterThrottled = domain.E(domain.KindRateLimited, "accounts.register_throttled")
+	// ErrPasswordThrottled: too many current-password checks for the account.
+	ErrPasswordThrottled = domain.E(domain.KindRateLimited, "accounts.password_throttled")
+	// ErrHashBusy: every password-hash worker is taken and the request's
+	// deadline came first; the caller sets RetryAfter. It is decided before
+	// the password is looked at, so it says nothing about the password.
+	ErrHashBusy = domain.E(domain.KindUnavailable, "accounts.busy")
 	// ErrCSRF: a cookie-authenticated unsafe request came from another origin.
 	ErrCSRF = domain.E(domain.KindForbidden, "accounts.csrf_failed")
 	// ErrSessionInvalid: the token is unknown, revoked or expired, or its user

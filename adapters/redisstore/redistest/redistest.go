@@ -41,7 +41,8 @@ func New(t testing.TB) (redis.UniversalClient, redisstore.Keys) {
 		t.Logf("redistest: Redis at %s unreachable (%v); using miniredis", ts.RedisAddr, err)
 	}
 	m := miniredis.RunT(t)
-	c, err := redisstore.NewClient(settings(m.Addr(), time.Second))
+	m.ClockTTL(true) // TTLs run on the wall clock, as on Redis
+	c, err := redisstore.NewClient(settings(m.Addr(), time.Second), nil)
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
@@ -60,7 +61,7 @@ func NewDown(t testing.TB) (redis.UniversalClient, redisstore.Keys) {
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	c, err := redisstore.NewClient(settings(addr, 200*time.Millisecond))
+	c, err := redisstore.NewClient(settings(addr, 200*time.Millisecond), nil)
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
@@ -83,7 +84,7 @@ func settings(addr string, timeout time.Duration) env.Redis {
 }
 
 func connect(addr string) (redis.UniversalClient, error) {
-	c, err := redisstore.NewClient(settings(addr, 2*time.Second))
+	c, err := redisstore.NewClient(settings(addr, 2*time.Second), nil)
 	if err != nil {
 		return nil, err
 	}

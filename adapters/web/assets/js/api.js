@@ -62,17 +62,32 @@ export async function request(method, path, { body, ifMatch, quiet401 = false } 
 /** get returns the body of a GET. */
 export async function get(path, opts) { return (await request('GET', path, opts)).data; }
 
-/** listAll follows next_cursor to collect every item of a list (bounded). */
-export async function listAll(path, maxPages = 20) {
+/**
+ * page fetches one page of a list: the items and the cursor of the next
+ * page (null at the end).
+ */
+export async function page(path, { limit = 100, cursor = null } = {}) {
+  const sep = path.includes('?') ? '&' : '?';
+  const p = await get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  return { items: p.items, next: p.next_cursor || null };
+}
+
+/**
+ * listAll follows next_cursor to the end of a list. There is no page cap:
+ * a list that stopped early would look complete when it is not. A cursor
+ * that repeats (a server bug) ends the walk rather than looping.
+ */
+export async function listAll(path) {
   const items = [];
+  const seen = new Set();
   let cursor = null;
-  for (let i = 0; i < maxPages; i++) {
-    const sep = path.includes('?') ? '&' : '?';
-    const page = await get(cursor ? `${path}${sep}limit=100&cursor=${encodeURIComponent(cursor)}` : `${path}${sep}limit=100`);
-    items.push(...page.items);
-    if (!page.next_cursor) break;
-    cursor = page.next_cursor;
-  }
+  do {
+    const p = await page(path, { cursor });
+    items.push(...p.items);
+    if (p.next && seen.has(p.next)) throw new Error(`list ${path}: repeated cursor`);
+    seen.add(p.next);
+    cursor = p.next;
+  } while (cursor);
   return items;
 }
 

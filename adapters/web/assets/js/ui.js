@@ -8,6 +8,13 @@ import { t } from './i18n.js';
 export const state = { user: null };
 
 let router = () => {};
+let navRenderer = () => {};
+
+/** setNavRenderer registers the function that draws the top bar. */
+export function setNavRenderer(fn) { navRenderer = fn; }
+
+/** refreshNav draws the top bar again (after the person's name changed). */
+export function refreshNav() { navRenderer(); }
 
 /** setRouter registers the function that renders the current URL. */
 export function setRouter(fn) { router = fn; }
@@ -84,13 +91,51 @@ export function report(err, retry) {
 /** pageTitle sets the document title and the main heading's text. */
 export function pageTitle(text) { document.title = `${text} · Onit`; }
 
+// On a page load focus stays at the start of the document, so the first
+// Tab reaches the skip link, then the navigation and the language picker,
+// before the view; moving it to the heading then would put all of those
+// after the whole board. Only a change of view inside the app moves it.
+let moveFocus = false;
+
+/** allowFocusMoves turns focusHeading on (after the first view) or off. */
+export function allowFocusMoves(on) { moveFocus = on; }
+
 /**
  * focusHeading moves focus to the new view's heading, so screen-reader and
  * keyboard users land at the start of what changed.
  */
 export function focusHeading(main) {
+  if (!moveFocus) return;
   const h1 = main.querySelector('h1');
   if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: false }); }
+}
+
+/**
+ * confirmDialog asks a yes-or-no question in a modal dialog (translated,
+ * unlike window.confirm's buttons) and resolves to the answer. The
+ * confirming button says what will happen; Cancel has the focus, so a
+ * stray Enter changes nothing.
+ */
+export function confirmDialog(message, confirmLabel, { danger = true } = {}) {
+  return new Promise((resolve) => {
+    let answer = false;
+    const opener = document.activeElement;
+    const yes = h('button', { type: 'button', class: danger ? 'danger' : '', 'data-testid': 'confirm-yes' }, confirmLabel);
+    const no = h('button', { type: 'button', class: 'secondary', 'data-testid': 'confirm-no' }, t('cancel'));
+    const dialog = h('dialog', { class: 'confirm', role: 'alertdialog', 'aria-labelledby': 'confirm-text', 'data-testid': 'confirm-dialog' },
+      h('p', { id: 'confirm-text', text: message }),
+      h('div', { class: 'actions' }, yes, no));
+    yes.addEventListener('click', () => { answer = true; dialog.close(); });
+    no.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      if (opener?.isConnected) opener.focus();
+      resolve(answer);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
 }
 
 /** safeNext accepts only a local path, so ?next= cannot send anyone away. */

@@ -21,7 +21,9 @@ export function showProblem(form, err, idFor = (f) => f) {
   for (const [id, msgs] of byField) setFieldError(form, id, msgs);
   const fe = form.querySelector('.form-error');
   if (fe && (byField.size === 0 || loose.length)) {
-    fe.textContent = [byField.size === 0 ? problemText(err) : '', ...loose].filter(Boolean).join(' ');
+    // Messages about no field on this form say what is wrong more exactly
+    // than the problem's general detail ("The request has invalid fields").
+    fe.textContent = loose.length ? loose.join(' ') : problemText(err);
     fe.hidden = false;
   }
   const first = form.querySelector('[aria-invalid=true]');
@@ -63,6 +65,7 @@ export function renderLogin(main, params) {
   main.append(h('div', { class: 'narrow' },
     h('h1', { text: t('login_title') }),
     form,
+    h('p', {}, h('a', { href: '/forgot-password', 'data-link': true, 'data-testid': 'forgot-link', text: t('forgot_password_link') })),
     h('p', {}, t('no_account'), ' ', h('a', { href: '/signup', 'data-link': true, text: t('signup_link') })),
   ));
 }

@@ -1,13 +1,17 @@
-// A project's board: three status columns, the task dialog (create, edit,
-// comments) and the members panel (invite by email).
-import { request, get, listAll, taskETag, ApiError } from '../api.js';
-import { h, clear, field, clearErrors } from '../dom.js';
-import { t, formatDate, formatDateTime } from '../i18n.js';
-import { navigate, pageTitle, report, focusHeading, flash, flashNext, problemText } from '../ui.js';
-import { showProblem } from './auth.js';
+// A project's board: the filter bar, three status columns paged through
+// "load more", and the members panel. The task dialog is task_dialog.js.
+import { get, listAll, page, request, taskETag, ApiError } from '../api.js';
+import { h, clear, field } from '../dom.js';
+import { t, formatDate } from '../i18n.js';
+import { state, navigate, pageTitle, report, focusHeading, flash, flashNext, allowFocusMoves } from '../ui.js';
+import { takeDraft } from '../drafts.js';
+import { openTaskDialog } from './task_dialog.js';
+import { membersPanel } from './members.js';
+import { STATUSES, ORDERS } from './task_fields.js';
 
-export const STATUSES = ['todo', 'in_progress', 'done'];
-export const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
+
+/** PAGE is how many tasks one "load more" adds (the API's maximum). */
+const PAGE = 100;
 
 /** renderNotFound is what a person sees for a project they cannot reach. */
 export function renderNotFound(main) {
@@ -20,32 +24,56 @@ export function renderNotFound(main) {
   focusHeading(main);
 }
 
-export async function renderBoard(main, projectId) {
+/**
+ * filtersFrom reads the board's filters from the URL, so a filtered board
+ * survives a reload and can be linked to; anything unknown is dropped.
+ */
+export function filtersFrom(query) {
+  const f = {};
+  if (STATUSES.includes(query.get('status'))) f.status = query.get('status');
+  if (/^\d{1,18}$/.test(query.get('assignee_id') || '')) f.assignee_id = query.get('assignee_id');
+  const q = (query.get('q') || '').trim().slice(0, 200);
+  if (q) f.q = q;
+  if (ORDERS.includes(query.get('order')) && query.get('order') !== ORDERS[0]) f.order = query.get('order');
+  return f;
+}
+
+function queryString(filters) {
+  const qs = new URLSearchParams(filters).toString();
+  return qs ? `?${qs}` : '';
+}
+
+export async function renderBoard(main, projectId, query = new URLSearchParams()) {
+  const filters = filtersFrom(query);
   let project;
   let members;
-  let tasks;
+  let first;
   try {
-    [project, members, tasks] = await Promise.all([
+    [project, members, first] = await Promise.all([
       get(`/projects/${projectId}`),
       listAll(`/projects/${projectId}/members`),
-      listAll(`/projects/${projectId}/tasks`),
+      page(`/projects/${projectId}/tasks${queryString(filters)}`, { limit: PAGE }),
     ]);
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return renderNotFound(main);
-    report(err, () => navigate(location.pathname, { replace: true }));
-    return;
+    report(err, () => navigate(location.pathname + location.search, { replace: true }));
+    return undefined;
   }
-  const board = new Board(main, project, members, tasks);
+  const board = new Board(main, project, members, first.items, first.next, filters);
   board.render();
   focusHeading(main);
+  await board.restoreDraft();
+  return undefined;
 }
 
 class Board {
-  constructor(main, project, members, tasks) {
+  constructor(main, project, members, tasks, next, filters) {
     this.main = main;
     this.project = project;
     this.members = members;
     this.tasks = tasks;
+    this.next = next;
+    this.filters = filters;
   }
 
   memberName(id) {
@@ -55,24 +83,114 @@ class Board {
 
   async reload(message) {
     if (message) flashNext(message);
-    return navigate(location.pathname, { replace: true });
+    return navigate(location.pathname + location.search, { replace: true });
+  }
+
+  /** restoreDraft reopens the dialog a session's end interrupted. */
+  async restoreDraft() {
+    const d = takeDraft(state.user?.id, location.pathname);
+    if (!d) return;
+    let task = null;
+    if (d.kind !== 'task-new') {
+      const id = Number(String(d.kind).replace(/^task-/, ''));
+      task = this.tasks.find((x) => x.id === id) || null;
+      if (!task) {
+        try { task = await get(`/tasks/${id}`); } catch { return; }
+      }
+    }
+    openTaskDialog(this, task, d.fields);
+    flash(t('draft_restored'));
   }
 
   render() {
     const p = this.project;
     pageTitle(p.name);
-    const newTask = h('button', { type: 'button', 'data-testid': 'new-task', onclick: () => this.openTask(null) }, t('new_task'));
+    const newTask = h('button', { type: 'button', 'data-testid': 'new-task', onclick: () => openTaskDialog(this, null) }, t('new_task'));
+    const shown = this.filters.status ? [this.filters.status] : STATUSES;
     clear(this.main).append(
       h('div', { class: 'board-head' },
         h('div', {},
-          h('h1', { text: p.name, 'data-testid': 'project-title' }),
-          p.description ? h('p', { class: 'hint', text: p.description }) : null,
+          h('h1', { text: p.name, tabindex: '-1', 'data-testid': 'project-title' }),
+          p.description ? h('p', { class: 'hint', 'data-testid': 'project-description', text: p.description }) : null,
         ),
-        h('div', { class: 'actions' }, newTask, h('a', { href: '/', 'data-link': true, text: t('back_to_projects') })),
+        h('div', { class: 'actions' }, newTask,
+          p.role === 'owner' ? h('a', { href: `/projects/${p.id}/settings`, 'data-link': true, 'data-testid': 'project-settings-link', text: t('project_settings') }) : null,
+          h('a', { href: '/', 'data-link': true, text: t('back_to_projects') })),
       ),
-      h('div', { class: 'board', 'data-testid': 'board' }, STATUSES.map((s) => this.column(s))),
-      this.membersPanel(),
+      this.filterBar(),
+      this.pager(),
+      h('div', { class: 'board', 'data-testid': 'board' }, shown.map((s) => this.column(s))),
+      membersPanel(this),
     );
+  }
+
+  /** filterBar is the form that narrows and orders the board. */
+  filterBar() {
+    const f = this.filters;
+    const q = h('input', { type: 'search', name: 'q', maxlength: 200, value: f.q || '' });
+    const status = h('select', { name: 'status' },
+      h('option', { value: '' }, t('filter_any_status')),
+      STATUSES.map((s) => h('option', { value: s, selected: s === f.status }, t(`status_${s}`))));
+    const assignee = h('select', { name: 'assignee_id' },
+      h('option', { value: '' }, t('filter_anyone')),
+      this.members.map((m) => h('option', { value: String(m.user_id), selected: String(m.user_id) === f.assignee_id }, m.name || m.email)));
+    const order = h('select', { name: 'order' },
+      ORDERS.map((o) => h('option', { value: o, selected: o === (f.order || ORDERS[0]) }, t(`order_${o.replace(/^-/, 'desc_')}`))));
+    const active = Object.keys(f).filter((k) => k !== 'order').length > 0;
+    const form = h('form', { class: 'filters', id: 'filter-form', role: 'search', 'aria-label': t('filter_title'), novalidate: true },
+      field('filter-q', t('filter_text'), q),
+      field('filter-status', t('status'), status),
+      field('filter-assignee_id', t('assignee'), assignee),
+      field('filter-order', t('order'), order),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'secondary', 'data-testid': 'filter-apply' }, t('filter_apply')),
+        active ? h('a', { href: location.pathname + (f.order ? `?order=${encodeURIComponent(f.order)}` : ''), 'data-link': true, 'data-testid': 'filter-clear', text: t('filter_clear') }) : null),
+    );
+    const apply = async (focusId) => {
+      const next = {};
+      if (q.value.trim()) next.q = q.value.trim();
+      if (status.value) next.status = status.value;
+      if (assignee.value) next.assignee_id = assignee.value;
+      if (order.value !== ORDERS[0]) next.order = order.value;
+      // The control stays focused: a keyboard user goes on filtering.
+      allowFocusMoves(false);
+      try {
+        await navigate(`${location.pathname}${queryString(next)}`, { replace: true });
+      } finally {
+        allowFocusMoves(true);
+      }
+      document.getElementById(focusId)?.focus();
+    };
+    form.addEventListener('submit', (ev) => { ev.preventDefault(); apply('filter-q'); });
+    for (const sel of [status, assignee, order]) sel.addEventListener('change', () => apply(sel.id));
+    return form;
+  }
+
+  /** pager says how many tasks are shown and offers the next page. */
+  pager() {
+    const count = h('span', { 'data-testid': 'task-count', text: t(this.next ? 'tasks_shown_more' : 'tasks_shown', { n: this.tasks.length }) });
+    const more = this.next
+      ? h('button', { type: 'button', class: 'secondary', id: 'load-more', 'data-testid': 'load-more', onclick: () => this.loadMore() }, t('load_more'))
+      : null;
+    return h('p', { class: 'pager', role: 'status' }, count, more ? ' ' : null, more);
+  }
+
+  async loadMore() {
+    const btn = this.main.querySelector('#load-more');
+    if (btn) btn.disabled = true;
+    try {
+      const p = await page(`/projects/${this.project.id}/tasks${queryString(this.filters)}`, { limit: PAGE, cursor: this.next });
+      const firstNew = p.items[0];
+      this.tasks.push(...p.items);
+      this.next = p.next;
+      this.render();
+      const target = this.main.querySelector('#load-more')
+        || (firstNew && this.main.querySelector(`[data-task-id="${firstNew.id}"] .card-open`));
+      target?.focus();
+    } catch (err) {
+      if (btn) btn.disabled = false;
+      report(err, () => this.loadMore());
+    }
   }
 
   column(status) {
@@ -91,10 +209,10 @@ class Board {
       STATUSES.map((s) => h('option', { value: s, selected: s === task.status }, t(`status_${s}`))));
     move.addEventListener('change', () => this.move(task, move.value, move));
     return h('li', { class: 'card', 'data-task-id': task.id, 'data-testid': 'task-card' },
-      h('button', { type: 'button', class: 'card-open', onclick: () => this.openTask(task) }, task.title),
+      h('button', { type: 'button', class: 'card-open', onclick: () => openTaskDialog(this, task) }, task.title),
       h('p', { class: 'meta' },
         h('span', { class: `badge prio-${task.priority}`, text: t(`priority_${task.priority}`) }),
-        task.assignee_id ? h('span', { text: this.memberName(task.assignee_id) }) : null,
+        task.assignee_id ? h('span', { 'data-testid': 'card-assignee', text: this.memberName(task.assignee_id) }) : null,
         task.due_date ? h('span', {}, t('due'), ' ', h('time', { datetime: task.due_date, text: formatDate(task.due_date) })) : null,
       ),
       h('div', { class: 'move' }, h('label', { for: moveId, text: t('move_to') }), move),
@@ -123,8 +241,9 @@ class Board {
       this.replaceTask(updated);
       this.render();
       flash(t('moved', { title: updated.title, status: t(`status_${status}`) }));
-      // Keep keyboard focus on the moved card's control, in its new column.
-      this.main.querySelector(`#move-${updated.id}`)?.focus();
+      // Keep keyboard focus on the moved card's control, in its new column
+      // (or, when a status filter hides it now, on the board's heading).
+      (this.main.querySelector(`#move-${updated.id}`) || this.main.querySelector('h1'))?.focus();
     } catch (err) {
       select.value = task.status;
       select.disabled = false;
@@ -138,181 +257,7 @@ class Board {
     else this.tasks.unshift(updated);
   }
 
-  /** openTask shows the task dialog: a new task when task is null. */
-  openTask(task) {
-    const opener = document.activeElement;
-    const isNew = task === null;
-    const v = task || { title: '', description: '', status: 'todo', priority: 'normal', assignee_id: null, due_date: null };
-    const title = h('input', { type: 'text', name: 'title', required: true, maxlength: 200, value: v.title });
-    const description = h('textarea', { name: 'description', maxlength: 10000 });
-    description.value = v.description || '';
-    const status = h('select', { name: 'status' },
-      STATUSES.map((s) => h('option', { value: s, selected: s === v.status }, t(`status_${s}`))));
-    const priority = h('select', { name: 'priority' },
-      PRIORITIES.map((p) => h('option', { value: p, selected: p === v.priority }, t(`priority_${p}`))));
-    const assignee = h('select', { name: 'assignee_id' },
-      h('option', { value: '' }, t('unassigned')),
-      this.members.map((m) => h('option', { value: String(m.user_id), selected: m.user_id === v.assignee_id }, m.name || m.email)));
-    const due = h('input', { type: 'date', name: 'due_date', value: v.due_date || '' });
-    const save = h('button', { type: 'submit', 'data-testid': 'task-save' }, isNew ? t('create_task') : t('save'));
-    const cancel = h('button', { type: 'button', class: 'secondary', 'data-testid': 'task-cancel' }, t('cancel'));
-    const del = isNew ? null : h('button', { type: 'button', class: 'danger', 'data-testid': 'task-delete' }, t('delete'));
-    const headingId = 'task-dialog-title';
-    const form = h('form', { id: 'task-form', novalidate: true },
-      field('task-title', t('title'), title),
-      field('task-description', t('description'), description),
-      h('div', { class: 'grid-2' },
-        field('task-status', t('status'), status),
-        field('task-priority', t('priority'), priority),
-        field('task-assignee_id', t('assignee'), assignee),
-        field('task-due_date', t('due_date'), due),
-      ),
-      h('p', { class: 'form-error', role: 'alert', hidden: true }),
-      h('div', { class: 'actions' }, save, cancel, del),
-    );
-    const dialog = h('dialog', { 'aria-labelledby': headingId, 'data-testid': 'task-dialog' },
-      h('h2', { id: headingId, text: isNew ? t('new_task') : t('edit_task') }),
-      form,
-      isNew ? null : this.commentsSection(task),
-    );
-    const close = () => dialog.close();
-    dialog.addEventListener('close', () => {
-      dialog.remove();
-      // Return focus where it was, or to the card if the board re-rendered.
-      const target = opener && opener.isConnected ? opener
-        : (task && this.main.querySelector(`[data-task-id="${task.id}"] .card-open`));
-      target?.focus();
-    });
-    cancel.addEventListener('click', close);
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      clearErrors(form);
-      save.disabled = true;
-      const body = {
-        title: title.value.trim(),
-        description: description.value,
-        status: status.value,
-        priority: priority.value,
-        assignee_id: assignee.value ? Number(assignee.value) : null,
-        due_date: due.value || null,
-      };
-      try {
-        let saved;
-        if (isNew) {
-          saved = (await request('POST', `/projects/${this.project.id}/tasks`, { body })).data;
-        } else {
-          saved = await this.patch(task, body);
-          if (!saved) { close(); return; }
-        }
-        this.replaceTask(saved);
-        this.render();
-        flash(t(isNew ? 'task_created' : 'task_saved', { title: saved.title }));
-        close();
-      } catch (err) {
-        if (err instanceof ApiError) showProblem(form, err, (f) => `task-${f}`);
-        else report(err, () => form.requestSubmit());
-      } finally {
-        save.disabled = false;
-      }
-    });
-    del?.addEventListener('click', async () => {
-      if (!window.confirm(t('confirm_delete', { title: task.title }))) return;
-      try {
-        await request('DELETE', `/tasks/${task.id}`, { ifMatch: taskETag(task) });
-        this.tasks = this.tasks.filter((x) => x.id !== task.id);
-        this.render();
-        flash(t('task_deleted', { title: task.title }));
-        close();
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 412) { close(); await this.reload(t('conflict_reloaded')); return; }
-        if (err instanceof ApiError) showProblem(form, err);
-        else report(err);
-      }
-    });
-    document.body.append(dialog);
-    dialog.showModal(); // a modal dialog keeps focus inside and closes on Escape
-    title.focus();
-  }
-
-  commentsSection(task) {
-    const list = h('ol', { class: 'comments', 'data-testid': 'comments', 'aria-busy': 'true' });
-    const body = h('textarea', { name: 'body', required: true, maxlength: 5000 });
-    const add = h('button', { type: 'submit', 'data-testid': 'comment-add' }, t('add_comment'));
-    const form = h('form', { id: 'comment-form', novalidate: true },
-      field('comment-body', t('new_comment'), body),
-      h('p', { class: 'form-error', role: 'alert', hidden: true }),
-      h('div', { class: 'actions' }, add),
-    );
-    const item = (c) => h('li', { 'data-comment-id': c.id },
-      h('p', { class: 'by' }, this.memberName(c.author_id), ' · ', h('time', { datetime: c.created_at, text: formatDateTime(c.created_at) })),
-      h('p', { text: c.body }));
-    const load = async () => {
-      try {
-        const comments = await listAll(`/tasks/${task.id}/comments`);
-        clear(list).removeAttribute('aria-busy');
-        if (comments.length === 0) list.append(h('li', { class: 'empty', text: t('no_comments') }));
-        for (const c of comments) list.append(item(c));
-      } catch (err) {
-        clear(list).append(h('li', { class: 'form-error', text: problemText(err) }));
-        report(err, load);
-      }
-    };
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      clearErrors(form);
-      add.disabled = true;
-      try {
-        const { data } = await request('POST', `/tasks/${task.id}/comments`, { body: { body: body.value } });
-        list.querySelector('.empty')?.remove();
-        list.append(item(data));
-        body.value = '';
-        flash(t('comment_added'));
-      } catch (err) {
-        if (err instanceof ApiError) showProblem(form, err, (f) => `comment-${f}`);
-        else report(err, () => form.requestSubmit());
-      } finally {
-        add.disabled = false;
-      }
-    });
-    load();
-    return h('section', { 'aria-labelledby': 'comments-heading' },
-      h('h3', { id: 'comments-heading', text: t('comments') }), list, form);
-  }
-
-  membersPanel() {
-    const list = h('ul', { class: 'member-list', 'data-testid': 'members' },
-      this.members.map((m) => h('li', {}, `${m.name || m.email} `, h('span', { class: 'role', text: `${m.email} · ${t(`role_${m.role}`)}` }))));
-    let form = null;
-    if (this.project.role === 'owner') {
-      const email = h('input', { type: 'email', name: 'email', required: true, maxlength: 254, autocomplete: 'off' });
-      const role = h('select', { name: 'role' },
-        h('option', { value: 'member' }, t('role_member')), h('option', { value: 'owner' }, t('role_owner')));
-      const invite = h('button', { type: 'submit', 'data-testid': 'invite-submit' }, t('invite'));
-      form = h('form', { id: 'invite-form', class: 'card-box', novalidate: true },
-        h('h3', { text: t('invite_title') }),
-        h('div', { class: 'grid-2' }, field('invite-email', t('email'), email), field('invite-role', t('role'), role)),
-        h('p', { class: 'form-error', role: 'alert', hidden: true, 'data-testid': 'invite-error' }),
-        h('div', { class: 'actions' }, invite),
-      );
-      form.addEventListener('submit', async (ev) => {
-        ev.preventDefault();
-        clearErrors(form);
-        invite.disabled = true;
-        try {
-          const { data } = await request('POST', `/projects/${this.project.id}/members`, { body: { email: email.value.trim(), role: role.value } });
-          this.members.push(data);
-          this.render();
-          flash(t('member_added', { name: data.name || data.email }));
-          this.main.querySelector('#invite-email')?.focus();
-        } catch (err) {
-          if (err instanceof ApiError) showProblem(form, err, (f) => `invite-${f}`);
-          else report(err, () => form.requestSubmit());
-        } finally {
-          invite.disabled = false;
-        }
-      });
-    }
-    return h('section', { class: 'members', 'aria-labelledby': 'members-heading' },
-      h('h2', { id: 'members-heading', text: t('members') }), list, form);
+  removeTask(id) {
+    this.tasks = this.tasks.filter((x) => x.id !== id);
   }
 }

@@ -1,0 +1,94 @@
+package localcache
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/onitapp/onit/ports"
+)
+
+// Sink is what an invalidation feed keeps informed: Sessions, or a Gate
+// in front of it.
+type Sink interface {
+	// Invalidate drops what an announcement names.
+	Invalidate(inv ports.Invalidation)
+	// Reset drops everything: announcements may have been missed.
+	Reset()
+	// Trust lets the sink serve its copies until the given instant.
+	Trust(until time.Time)
+	// Distrust stops the sink serving copies, and drops them.
+	Distrust()
+}
+
+// Gate lets several invalidation feeds keep one cache true. Each feed
+// vouches for the cache until some instant (Trust); the cache is trusted
+// only until the earliest of them, so it serves its copies only while
+// every feed proves it would have delivered an announcement. Onit runs
+// two: Redis pub/sub (fast, but a PUBLISH can be refused or lost while
+// the subscription looks healthy) and the MySQL invalidation log
+// (durable, read every 250 ms). Invalidations and resets from any feed
+// pass straight through.
+type Gate struct {
+	sink  Sink
+	mu    sync.Mutex
+	until []time.Time // per feed; zero: not trusted
+}
+
+// NewGate returns a gate of n feeds in front of sink, trusting nothing.
+func NewGate(sink Sink, n int) *Gate {
+	return &Gate{sink: sink, until: make([]time.Time, n)}
+}
+
+// Feed returns the sink the i-th feed (0 ≤ i < n) reports to.
+func (g *Gate) Feed(i int) Sink { return gateFeed{g: g, i: i} }
+
+type gateFeed struct {
+	g *Gate
+	i int
+}
+
+func (f gateFeed) Invalidate(inv ports.Invalidation) { f.g.sink.Invalidate(inv) }
+func (f gateFeed) Reset()                            { f.g.sink.Reset() }
+
+func (f gateFeed) Trust(until time.Time) {
+	f.g.mu.Lock()
+	defer f.g.mu.Unlock()
+	f.g.until[f.i] = until
+	earliest := until
+	for _, u := range f.g.until {
+		if u.Before(earliest) {
+			earliest = u
+		}
+	}
+	if earliest.IsZero() {
+		return // another feed has not vouched yet (or stopped): stay off
+	}
+	f.g.sink.Trust(earliest)
+}
+
+func (f gateFeed) Distrust() {
+	f.g.mu.Lock()
+	defer f.g.mu.Unlock()
+	f.g.until[f.i] = time.Time{}
+	f.g.sink.Distrust()
+}
+
+// Fanout publishes every announcement on each of its channels (Redis
+// pub/sub and the MySQL invalidation log). Each channel retries its own
+// failures; the joined error tells the caller which could not send now.
+type Fanout []ports.Revocations
+
+var _ ports.Revocations = Fanout(nil)
+
+// Publish sends inv on every channel, even when one fails.
+func (f Fanout) Publish(ctx context.Context, inv ports.Invalidation) error {
+	var errs []error
+	for _, r := range f {
+		if err := r.Publish(ctx, inv); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

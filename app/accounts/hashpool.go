@@ -1,0 +1,67 @@
+package accounts
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/onitapp/onit/domain/accounts"
+)
+
+// HashPool bounds how many password hashes run at once. A hash is slow on
+// purpose (Django 5.1's 870,000 PBKDF2 iterations), so without a bound a
+// burst of logins takes every core and starves every other request.
+//
+// A caller waits for a slot at most until its context's deadline (the
+// request's), and only while fewer than maxWaiting others wait; otherwise
+// it gets ErrHashBusy at once. The refusal is decided before the password is
+// looked at, so a saturated server answers a right and a wrong password
+// alike.
+type HashPool struct {
+	slots      chan struct{}
+	waiting    atomic.Int64
+	maxWaiting int64
+	retryAfter time.Duration
+}
+
+// NewHashPool returns a pool of workers slots; workers < 1 means one per
+// CPU. Up to 16 callers per slot may queue.
+func NewHashPool(workers int) *HashPool {
+	if workers < 1 {
+		workers = runtime.NumCPU()
+	}
+	return &HashPool{slots: make(chan struct{}, workers), maxWaiting: int64(16 * workers), retryAfter: time.Second}
+}
+
+// Workers is the number of hashes that may run at once.
+func (p *HashPool) Workers() int { return cap(p.slots) }
+
+// Do runs fn in a slot, or returns ErrHashBusy (with RetryAfter) when no
+// slot frees up before ctx ends or too many callers are already waiting.
+func (p *HashPool) Do(ctx context.Context, fn func()) error {
+	select {
+	case p.slots <- struct{}{}:
+	default:
+		if p.waiting.Add(1) > p.maxWaiting {
+			p.waiting.Add(-1)
+			return p.busy()
+		}
+		select {
+		case p.slots <- struct{}{}:
+			p.waiting.Add(-1)
+		case <-ctx.Done():
+			p.waiting.Add(-1)
+			return p.busy()
+		}
+	}
+	defer func() { <-p.slots }()
+	fn()
+	return nil
+}
+
+func (p *HashPool) busy() error {
+	e := accounts.ErrHashBusy.Wrap(nil)
+	e.RetryAfter = p.retryAfter
+	return e
+}

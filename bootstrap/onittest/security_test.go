@@ -1,0 +1,94 @@
+package onittest_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onitapp/onit/bootstrap/onittest"
+	"github.com/onitapp/onit/env"
+)
+
+// Thirty concurrent logins for one account, spread over two instances of
+// one deployment (29 wrong, then the right one): at most the limit of 10
+// reach the password check, and the right password is refused once the
+// limit is spent.
+func TestLoginBurstIsCountedBeforeTheHash(t *testing.T) {
+	t.Parallel()
+	a := onittest.New(t)
+	b := onittest.New(t, onittest.WithDB(a.DB), onittest.WithRedis(a.Redis, a.Keys))
+	email := fmt.Sprintf("burst-%d@example.com", time.Now().UnixNano())
+	a.Register(t, email, sessPassword, "Ada Lovelace")
+
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for i := range 29 {
+		app := a
+		if i%2 == 1 {
+			app = b
+		}
+		wg.Go(func() {
+			r := app.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "wrong guess"})
+			mu.Lock()
+			statuses[r.Status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if checked := statuses[http.StatusUnauthorized]; checked > a.Settings.Throttle.AccountLimit || checked == 0 {
+		t.Errorf("statuses %v: %d attempts reached the password check, want 1..%d", statuses, checked, a.Settings.Throttle.AccountLimit)
+	}
+	r := b.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": sessPassword})
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("right password after the burst: %d %s, want 429 with Retry-After", r.Status, r.Body)
+	}
+}
+
+// A password change's current password spends the account's login budget.
+func TestPasswordChangeIsThrottled(t *testing.T) {
+	t.Parallel()
+	a := onittest.New(t)
+	email := fmt.Sprintf("pw-%d@example.com", time.Now().UnixNano())
+	a.Register(t, email, sessPassword, "Ada Lovelace")
+	tok := a.Login(t, email, sessPassword)
+	for i := range a.Settings.Throttle.AccountLimit {
+		r := a.Do(t, "POST", "/api/v1/me/password", map[string]any{"current_password": fmt.Sprintf("guess %d", i), "new_password": "another fine passphrase"}, onittest.Bearer(tok)...)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: %d %s, want 422", i, r.Status, r.Body)
+		}
+	}
+	r := a.Do(t, "POST", "/api/v1/me/password", map[string]any{"current_password": sessPassword, "new_password": "another fine passphrase"},
+		onittest.Bearer(tok)...)
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("right password after the limit: %d %s, want 429 with Retry-After", r.Status, r.Body)
+	}
+	if p := r.Problem(t); !strings.Contains(p.Detail, "password attempts") {
+		t.Errorf("detail %q is not the password-change message", p.Detail)
+	}
+}
+
+// Sign-ups are throttled per client address: 409s must not enumerate
+// accounts without end.
+func TestRegisterIsThrottled(t *testing.T) {
+	t.Parallel()
+	a := onittest.New(t, onittest.WithSettings(func(s *env.Settings) { s.Throttle.RegisterLimit = 5 }))
+	email := fmt.Sprintf("reg-%d@example.com", time.Now().UnixNano())
+	a.Register(t, email, sessPassword, "Ada Lovelace")
+	for range 4 {
+		r := a.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": email, "password": sessPassword, "name": "Ada"})
+		if r.Status != http.StatusConflict {
+			t.Fatalf("repeat sign-up: %d %s, want 409", r.Status, r.Body)
+		}
+	}
+	r := a.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": email, "password": sessPassword, "name": "Ada"}, "Accept-Language", "fr")
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("sign-up beyond the limit: %d %s, want 429 with Retry-After", r.Status, r.Body)
+	}
+	if p := r.Problem(t); !strings.Contains(p.Detail, "inscription") {
+		t.Errorf("detail %q is not the French message", p.Detail)
+	}
+}
