@@ -444,7 +444,7 @@ func markdown(rep *Report) string {
 	fmt.Fprintf(&b, "; load generator, server, MariaDB and Redis all on it\n")
 	fmt.Fprintf(&b, "- **Software:** %s, MariaDB/MySQL %s, Redis %s\n", rep.GoVersion, rep.MySQLVersion, rep.RedisVersion)
 	fmt.Fprintf(&b, "- **Command:** `%s`\n", rep.Command)
-	fmt.Fprintf(&b, "- **Server:** the production binary, `ONIT_ENV=production` over plain HTTP on loopback; `ONIT_PASSWORD_ITERATIONS` %s; the per-client login throttle lifted (all load comes from one address)\n", rep.PasswordIterations)
+	fmt.Fprintf(&b, "- **Server:** the production binary, `ONIT_ENV=production` over plain HTTP on loopback; `ONIT_PASSWORD_ITERATIONS` %s; the per-client and per-account login throttles lifted (all load comes from one address and one account)\n", rep.PasswordIterations)
 	fmt.Fprintf(&b, "- **Data:** 1 user, 1 project, %s tasks, seeded through the API in %s\n", fmtInt(float64(rep.Tasks)), rep.SeedTime.Round(time.Millisecond))
 	fmt.Fprintf(&b, "- **Load:** vegeta, %d connections, %s per run; mode `%d/s` is a fixed rate, `max` as fast as the connections go\n",
 		rep.Connections, rep.Duration, rep.Rate)
