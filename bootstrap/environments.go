@@ -23,7 +23,9 @@ func server(s env.Settings, logs io.Writer) fx.Option {
 		projectsModule,
 		i18nModule,
 		httpModule,
-		operationsModule, // bootstrap/operations.go: metrics
+		operationsModule,    // bootstrap/operations.go: metrics
+		mailModule,          // bootstrap/mail.go: email and the outbox sender
+		passwordResetModule, // bootstrap/mail.go: password resets
 		// Migrating on start happens before start (migrate.go), outside
 		// this timeout: it covers connecting and the start hooks only.
 		fx.StartTimeout(30*time.Second),

@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/onitapp/onit/adapters/i18n"
 	"github.com/onitapp/onit/adapters/localcache"
 	"github.com/onitapp/onit/adapters/memory"
 	"github.com/onitapp/onit/adapters/metrics"
@@ -39,6 +40,10 @@ func InMemory(s env.Settings, logs io.Writer) fx.Option {
 		// collectors (operationsModule) have nothing to read here.
 		fx.Module("metrics", fx.Provide(metrics.New)),
 		httpModule,
+		fx.Module("passwordreset", fx.Invoke(func(svc *appaccounts.Service, s env.Settings, r ports.Repos,
+			clock ports.Clock, cat *i18n.Catalog) {
+			svc.UsePasswordResets(resetConfig(s), r.PasswordResets, cat)
+		})),
 		fx.NopLogger,
 	)
 }
@@ -54,7 +59,8 @@ var memoryModule = fx.Module("memory",
 			return ports.Repos{Users: users, Sessions: sessions, Projects: s.Projects(),
 				Members: s.Members(), Tasks: s.Tasks(), Comments: s.Comments(), Idempotency: s.Idempotency(),
 				ImportedUsers: memory.NewImportedUserRepository(users), ImportedSessions: memory.NewImportedSessionRepository(sessions),
-				ImportRuns: memory.NewImportRunRepository()}
+				ImportRuns:     memory.NewImportRunRepository(),
+				PasswordResets: memory.NewPasswordResetRepository(), Outbox: memory.NewOutbox()}
 		},
 		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),

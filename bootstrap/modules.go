@@ -36,7 +36,8 @@ import (
 func settingsModule(s env.Settings) fx.Option {
 	return fx.Module("settings",
 		fx.Supply(s, s.HTTP, s.MySQL, s.Redis, s.Security, s.Sessions,
-			s.Password, s.Throttle, s.Log, s.I18n, s.Static, s.Metrics, s.Checks, s.Idempotency),
+			s.Password, s.Throttle, s.Log, s.I18n, s.Static, s.Metrics, s.Checks, s.Idempotency,
+			s.PasswordReset, s.Email, s.CORS),
 		// Provided from env.MySQL rather than supplied, so the embedded
 		// engine's decoration of env.MySQL (development) reaches the pool.
 		fx.Provide(mysqlConfig, func() *engines { return &engines{} }),
@@ -154,6 +155,9 @@ func mysqlRepos(db bun.IDB) ports.Repos {
 		ImportedUsers:    mysql.NewImportedUserRepository(db),
 		ImportedSessions: mysql.NewImportedSessionRepository(db),
 		ImportRuns:       mysql.NewImportRunRepository(db),
+
+		PasswordResets: mysql.NewPasswordResetRepository(db),
+		Outbox:         mysql.NewOutbox(db),
 	}
 }
 

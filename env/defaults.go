@@ -100,6 +100,11 @@ func Defaults(e Environment) Settings {
 		// Clients retry for minutes, not days; a day covers a client that
 		// comes back online after a long interruption.
 		Idempotency: Idempotency{IdempotencyTTL: 24 * time.Hour},
+		// Django's PASSWORD_RESET_TIMEOUT is three days.
+		PasswordReset: PasswordReset{ResetTimeout: 72 * time.Hour, ResetThrottleEmail: 5,
+			ResetThrottleClient: 20, ResetThrottleWindow: time.Hour},
+		Email: Email{EmailPort: 587, EmailFrom: "Onit <webmaster@localhost>", EmailTLS: "starttls",
+			EmailTimeout: 10 * time.Second},
 	}
 	switch e {
 	case Development:
@@ -108,6 +113,7 @@ func Defaults(e Environment) Settings {
 		s.Sessions.CookieSecure = false
 		s.MySQL.MigrateOnStart = true
 		s.Log = Log{Level: "info", Format: "text"}
+		s.PasswordReset.PublicURL = "http://localhost:8080"
 	case Test:
 		s.Security.SecretKey = insecureDevKey
 		s.Sessions.CookieSecure = false

@@ -205,6 +205,25 @@ func (s *Settings) validate() Errors {
 	if s.MySQL.ReplicaReadYourWrites < 0 {
 		bad("ONIT_MYSQL_REPLICA_READ_YOUR_WRITES", "must not be negative")
 	}
+	if s.PasswordReset.ResetTimeout <= 0 {
+		bad("ONIT_PASSWORD_RESET_TIMEOUT", "must be positive")
+	}
+	if s.PasswordReset.ResetThrottleWindow <= 0 {
+		bad("ONIT_PASSWORD_RESET_THROTTLE_WINDOW", "must be positive")
+	}
+	if u := s.PasswordReset.PublicURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		bad("ONIT_PUBLIC_URL", "%q is not an http(s) URL", u)
+	}
+	switch s.Email.EmailTLS {
+	case "starttls", "tls", "none":
+	default:
+		bad("ONIT_EMAIL_TLS", "unknown mode %q (want starttls, tls or none)", s.Email.EmailTLS)
+	}
+	for _, o := range s.CORS.CORSAllowedOrigins {
+		if o != "*" && !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://") {
+			bad("ONIT_CORS_ALLOWED_ORIGINS", "%q is not an origin (scheme://host[:port])", o)
+		}
+	}
 	if s.Env == Production {
 		for key, d := range map[string]time.Duration{
 			"ONIT_REDIS_READ_TIMEOUT": s.Redis.RedisReadTimeout, "ONIT_REDIS_WRITE_TIMEOUT": s.Redis.RedisWriteTimeout,

@@ -37,6 +37,11 @@ type Settings struct {
 	Metrics     Metrics
 	Checks      Checks
 	Idempotency Idempotency
+
+	// Password reset by email, the mail it sends and CORS (issue 15).
+	PasswordReset PasswordReset
+	Email         Email
+	CORS          CORS
 }
 
 // HTTP configures the API server.
@@ -190,4 +195,31 @@ type Checks struct {
 // Idempotency configures replays of keyed requests (Idempotency-Key).
 type Idempotency struct {
 	IdempotencyTTL time.Duration `env:"ONIT_IDEMPOTENCY_TTL" help:"how long a keyed request's response is kept for replay"`
+}
+
+// PasswordReset configures password resets by email (Django's
+// PASSWORD_RESET_TIMEOUT) and their throttle.
+type PasswordReset struct {
+	ResetTimeout        time.Duration `env:"ONIT_PASSWORD_RESET_TIMEOUT" help:"how long a password-reset link works (Django's PASSWORD_RESET_TIMEOUT)"`
+	ResetThrottleEmail  int           `env:"ONIT_PASSWORD_RESET_THROTTLE_EMAIL" help:"reset emails sent to one address per window (0: no limit)"`
+	ResetThrottleClient int           `env:"ONIT_PASSWORD_RESET_THROTTLE_CLIENT" help:"password-reset requests from one client address per window (0: no limit)"`
+	ResetThrottleWindow time.Duration `env:"ONIT_PASSWORD_RESET_THROTTLE_WINDOW" help:"window of the password-reset limits"`
+	PublicURL           string        `env:"ONIT_PUBLIC_URL" help:"the site's address as users reach it, for links in emails (https://onit.example.com)"`
+}
+
+// Email configures outgoing mail (Django's EMAIL_* settings). Without a
+// host, mail goes to the log (Django's console backend).
+type Email struct {
+	EmailHost     string        `env:"ONIT_EMAIL_HOST" help:"SMTP server; empty: emails are written to the log instead (console backend)"`
+	EmailPort     int           `env:"ONIT_EMAIL_PORT" help:"SMTP port (587 for STARTTLS, 465 for implicit TLS)"`
+	EmailUsername string        `env:"ONIT_EMAIL_USERNAME" help:"SMTP AUTH user (empty: no AUTH)"`
+	EmailPassword string        `env:"ONIT_EMAIL_PASSWORD" secret:"true" help:"SMTP AUTH password"`
+	EmailFrom     string        `env:"ONIT_EMAIL_FROM" help:"From address of Onit's emails (DEFAULT_FROM_EMAIL)"`
+	EmailTLS      string        `env:"ONIT_EMAIL_TLS" help:"starttls (required), tls (implicit, port 465) or none (local relay only)"`
+	EmailTimeout  time.Duration `env:"ONIT_EMAIL_TIMEOUT" help:"SMTP connect and command timeout"`
+}
+
+// CORS configures cross-origin requests from other sites' frontends.
+type CORS struct {
+	CORSAllowedOrigins []string `env:"ONIT_CORS_ALLOWED_ORIGINS" envSeparator:"," help:"exact origins (https://app.example.com) allowed to call the API cross-origin with credentials; empty: CORS off"`
 }

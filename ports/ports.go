@@ -41,6 +41,10 @@ type Repos struct {
 	Comments    CommentRepository
 	Idempotency IdempotencyRepository
 
+	// Password resets and the email outbox (issue 15).
+	PasswordResets PasswordResetRepository
+	Outbox         Outbox
+
 	// The Django import's view of users and sessions, and its runs.
 	ImportedUsers    ImportedUserRepository
 	ImportedSessions ImportedSessionRepository

@@ -59,6 +59,7 @@ func (a *AccountsAPI) Register(api *echo.Group) {
 	api.GET("/me", a.me, a.Authenticate)
 	api.PATCH("/me", a.updateMe, a.Authenticate)
 	api.POST("/me/password", a.changePassword, a.Authenticate)
+	a.registerPasswordReset(api) // password_reset.go
 }
 
 // userDTO is the contract's User.

@@ -27,3 +27,21 @@ func TestThrottleContract(t *testing.T) {
 	t.Parallel()
 	porttest.Throttle(t, func(*testing.T) ports.Throttle { return memory.NewThrottle(system.Clock{}) })
 }
+
+func TestOutboxContract(t *testing.T) {
+	t.Parallel()
+	porttest.Outbox(t, func(*testing.T) ports.Outbox { return memory.NewOutbox() })
+}
+
+func TestPasswordResetRepositoryContract(t *testing.T) {
+	t.Parallel()
+	porttest.PasswordResetRepository(t, func(*testing.T) (ports.PasswordResetRepository, ports.UserRepository) {
+		return memory.NewPasswordResetRepository(), memory.NewUserRepository()
+	})
+}
+
+func TestMailboxContract(t *testing.T) {
+	t.Parallel()
+	b := memory.NewMailbox()
+	porttest.EmailSender(t, b, b.Messages)
+}

@@ -51,6 +51,8 @@ type Service struct {
 
 	local ports.LocalSessionCache // nil: no instance-local copies
 	revs  ports.Revocations       // set together with local
+
+	resets *resets // nil: password resets are off (UsePasswordResets)
 }
 
 // New builds the service. Every password hash it computes runs on its

@@ -26,6 +26,8 @@ const (
 	kindLoginAccount   = "login_account"
 	kindLoginClient    = "login_client"
 	kindRegisterClient = "register_client"
+	kindResetEmail     = "reset_email"
+	kindResetClient    = "reset_client"
 )
 
 // throttleTimeout bounds one throttle call. Bookkeeping runs on its own

@@ -3,11 +3,13 @@ package onittest_test
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/onitapp/onit/adapters/httpapi"
+	"github.com/onitapp/onit/adapters/web"
 	"github.com/onitapp/onit/bootstrap/onittest"
 )
 
@@ -37,8 +39,9 @@ func TestRoutesAndDocumentAgree(t *testing.T) {
 	}
 	routed := map[string]bool{}
 	for _, r := range app.Server.Routes() {
-		if strings.HasPrefix(r.Method, "echo_route_") || strings.HasPrefix(r.Path, "/static") || r.Path == "/*" || r.Path == "/" {
-			continue // the frontend's catch-all serves HTML, not API
+		if strings.HasPrefix(r.Method, "echo_route_") || strings.HasPrefix(r.Path, "/static") || r.Path == "/*" || r.Path == "/" ||
+			slices.Contains(web.RootFiles, strings.TrimPrefix(r.Path, "/")) {
+			continue // the frontend's files and catch-all, not API
 		}
 		routed[r.Method+" "+echoParam.ReplaceAllString(r.Path, "{$1}")] = true
 	}
