@@ -51,6 +51,20 @@ func counterDelta(before, after map[string]uint64) map[string]uint64 {
 	return out
 }
 
+// commandDelta is counterDelta for INFO commandstats, where a command
+// appears only once it has been called: one absent before the run and
+// present after it was called for the first time during the run, so its
+// whole count is the delta.
+func commandDelta(before, after map[string]uint64) map[string]uint64 {
+	out := map[string]uint64{}
+	for k, a := range after {
+		if b := before[k]; a >= b {
+			out[k] = a - b
+		}
+	}
+	return out
+}
+
 // parseCommandstats reads INFO commandstats into calls per command
 // ("cmdstat_get:calls=12,usec=…" → get: 12).
 func parseCommandstats(info string) map[string]uint64 {
@@ -261,7 +275,7 @@ type Usage struct {
 func usage(before, after Counters, requests int, selfQuestions uint64) Usage {
 	u := Usage{
 		MySQLStatusDelta:   counterDelta(before.MySQLStatus, after.MySQLStatus),
-		RedisCommandsDelta: counterDelta(before.RedisCalls, after.RedisCalls),
+		RedisCommandsDelta: commandDelta(before.RedisCalls, after.RedisCalls),
 	}
 	if q, ok := u.MySQLStatusDelta["Questions"]; ok {
 		v := float64(q) - float64(selfQuestions)

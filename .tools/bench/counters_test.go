@@ -147,9 +147,11 @@ func TestUsage(t *testing.T) {
 		self                               uint64
 		wantAppQ, wantGlobQ, wantAppR, wGR *float64
 	}{
-		{"all sources", before, after, 100, 1, ptr(2.0), ptr(2.0), ptr(2.0), ptr(2.0)},
+		// Redis: 200 GETs and 100 SETs (first called during the run, so
+		// absent before it) in 100 requests; INFO is the harness's own.
+		{"all sources", before, after, 100, 1, ptr(2.0), ptr(2.0), ptr(2.0), ptr(3.0)},
 		{"no /metrics", Counters{MySQLStatus: before.MySQLStatus, RedisCalls: before.RedisCalls},
-			Counters{MySQLStatus: after.MySQLStatus, RedisCalls: after.RedisCalls}, 100, 1, nil, ptr(2.0), nil, ptr(2.0)},
+			Counters{MySQLStatus: after.MySQLStatus, RedisCalls: after.RedisCalls}, 100, 1, nil, ptr(2.0), nil, ptr(3.0)},
 		{"self cost larger than the delta floors at zero", before, Counters{MySQLStatus: map[string]uint64{"Questions": 1000}}, 10, 5, nil, ptr(0.0), nil, nil},
 		{"no requests", before, after, 0, 1, nil, nil, nil, nil},
 	}
@@ -171,5 +173,24 @@ func TestUsage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCommandDeltaCountsFirstCalls: a command first called during a run
+// is absent from the reading before it, and all its calls are the run's.
+func TestCommandDeltaCountsFirstCalls(t *testing.T) {
+	t.Parallel()
+	got := commandDelta(map[string]uint64{"info": 3, "ping": 10}, map[string]uint64{"info": 4, "ping": 12, "get": 500})
+	want := map[string]uint64{"info": 1, "ping": 2, "get": 500}
+	if len(got) != len(want) {
+		t.Fatalf("commandDelta = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %d, want %d", k, got[k], v)
+		}
+	}
+	if d := commandDelta(map[string]uint64{"get": 9}, map[string]uint64{"get": 2}); d["get"] != 0 || len(d) != 0 {
+		t.Errorf("a counter that went backwards (restart) = %v, want no delta", d)
 	}
 }

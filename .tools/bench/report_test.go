@@ -196,7 +196,7 @@ func TestMarkdownShowsContextAndMisses(t *testing.T) {
 		"| POST a task vs one autocommit INSERT | ≥ 75 % of the ceiling | 2,100 of 4,000 req/s = 52 % | ❌ missed |",
 		"| GET one task | max | 26,000 | 130 % of 20,000 |",
 		"125 → fleet ceiling 8,000 req/s; MySQL statements per 1,000: 500",
-		"0.50 / 0.75 / 1.90", "## Login storm (64 concurrent logins",
+		"0.50 / 0.75 / 1.90", "19 µs", "## Login storm (64 concurrent logins",
 		"503×2, transport×1", "A note.",
 	} {
 		if !strings.Contains(md, want) {

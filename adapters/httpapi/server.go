@@ -83,6 +83,9 @@ type Server struct {
 	openapi  []byte
 	served   chan struct{}
 	metrics  metricsState // request metrics and /metrics (metrics.go)
+	// middleware and chain: see use (chain.go).
+	middleware []echo.MiddlewareFunc
+	chain      echo.HandlerFunc
 }
 
 // New builds the router with every module's routes. It does not listen yet.
@@ -104,11 +107,12 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 	// observeRequests (metrics.go) is outermost so it sees the final status.
-	e.Use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
+	s.use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
 		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
 	if len(cfg.Security.CORSAllowedOrigins) > 0 {
-		e.Use(cors(cfg.Security.CORSAllowedOrigins)) // cors.go; before any route's authentication
+		s.use(cors(cfg.Security.CORSAllowedOrigins)) // cors.go; before any route's authentication
 	}
+	e.Use(s.dispatch)
 
 	e.GET("/healthz", s.healthz)
 	e.HEAD("/healthz", s.healthz)

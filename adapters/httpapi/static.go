@@ -73,7 +73,7 @@ func (s *Server) MountStatic(h *web.Handler) {
 	// 405 for known paths into the frontend's answer.
 	e.GET("/*", index)
 	e.HEAD("/*", index)
-	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+	s.use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			err := next(c)
 			// With the catch-all above, POST /api/v1/nope matches "/*" for
