@@ -26,6 +26,8 @@ type Config struct {
 	Development bool
 	HTTP        HTTPConfig
 	Security    SecurityConfig
+	// ReadYourWrites is off without a read replica (consistency.go).
+	ReadYourWrites ReadYourWritesConfig
 }
 
 // HTTPConfig is the listener and its timeouts.
@@ -102,7 +104,7 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	}
 	// observeRequests (metrics.go) is outermost so it sees the final status.
 	e.Use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
-		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
+		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout, s.readYourWrites)
 
 	e.GET("/healthz", s.healthz)
 	e.HEAD("/healthz", s.healthz)
