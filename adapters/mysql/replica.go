@@ -105,9 +105,14 @@ func (r *ReadRouter) Poll(ctx context.Context) ReplicaStatus {
 	st.Usable = st.Up && lag <= r.cfg.MaxLag
 	r.mu.Lock()
 	was := r.status.Usable
+	// A reason not seen at the last reading is logged once, so a replica
+	// never used (a missing privilege) says why.
+	newReason := err != nil && (r.status.Err == nil || r.status.Err.Error() != err.Error())
 	r.status = st
 	r.mu.Unlock()
 	switch {
+	case !was && newReason:
+		r.log.Warn("read replica not in use, reads go to the primary", "err", err)
 	case was && !st.Usable && err != nil:
 		r.log.Warn("read replica down, reads go to the primary", "err", err)
 	case was && !st.Usable:
@@ -200,7 +205,8 @@ func notReplicating(ctx context.Context, db *bun.DB) error {
 // syntax error. The lag column is Seconds_Behind_Source on MySQL 8.0.22+
 // and Seconds_Behind_Master on MariaDB (and older MySQL); NULL in either
 // means replication is stopped or broken, which counts as down. The user
-// needs the REPLICATION CLIENT privilege (RDS's master user has it).
+// needs REPLICATION CLIENT on MySQL, REPLICA MONITOR on MariaDB 10.5.9+
+// (RDS's master user has it).
 func ReplicationLag(ctx context.Context, db *bun.DB) (time.Duration, error) {
 	rows, err := db.QueryContext(ctx, "SHOW REPLICA STATUS")
 	if me, ok := mysqlError(err); ok && me.Number == 1064 {
