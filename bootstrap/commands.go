@@ -211,8 +211,19 @@ func (b *backend) DatabaseServer(ctx context.Context) (cli.DatabaseServer, func(
 		_ = db.Close()
 		return nil, nil, errors.New("the embedded engine has no server status to read; point ONIT_MYSQL_DSN at MySQL or MariaDB")
 	}
-	d := dbServer{srv: srv, pool: s.MySQL.MaxOpenConns * s.MySQL.Instances, server: s.MySQL.ServerMaxConns}
-	return d, func() { _ = db.Close() }, nil
+	d := dbServer{srv: srv, pool: s.MySQL.MaxOpenConns * s.MySQL.Instances, server: s.MySQL.ServerMaxConns, maxLag: s.MySQL.ReplicaMaxLag}
+	closeAll := func() { _ = db.Close() }
+	if rc := replicaConfig(s.MySQL); rc.Configured() {
+		// A replica that does not answer is a line of the report, not a failure.
+		replica, err := mysql.OpenReplica(ctx, rc, slog.New(slog.DiscardHandler), nil)
+		if replica == nil {
+			_ = db.Close()
+			return nil, nil, describeFailure(err)
+		}
+		d.replica = replica
+		closeAll = func() { _ = db.Close(); _ = replica.Close() }
+	}
+	return d, closeAll, nil
 }
 
 // dbServer is cli.DatabaseServer over the MySQL adapter, reading the
@@ -220,6 +231,18 @@ func (b *backend) DatabaseServer(ctx context.Context) (cli.DatabaseServer, func(
 type dbServer struct {
 	srv          *mysql.Server
 	pool, server int
+	replica      *bun.DB // nil: none configured
+	maxLag       time.Duration
+}
+
+func (d dbServer) Replica(ctx context.Context) cli.ReplicaReading {
+	if d.replica == nil {
+		return cli.ReplicaReading{}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	lag, err := mysql.ReplicationLag(ctx, d.replica)
+	return cli.ReplicaReading{Configured: true, Lag: lag, MaxLag: d.maxLag, Err: err}
 }
 
 func (d dbServer) Describe(ctx context.Context) string { return d.srv.Describe(ctx) }

@@ -81,6 +81,7 @@ func checker(f any) any {
 var mysqlModule = fx.Module("mysql",
 	fx.Provide(
 		openDB,
+		newReadRouter, // replica.go
 		reposFor,
 		fx.Annotate(newUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		checker(mysql.NewHealth),
@@ -138,7 +139,17 @@ func mysqlSettings(cfg mysql.Config) string {
 
 func newUnitOfWork(db *bun.DB) *mysql.UnitOfWork { return mysql.NewUnitOfWork(db, mysqlRepos) }
 
-func reposFor(db *bun.DB) ports.Repos { return mysqlRepos(db) }
+// reposFor is the pool's repositories; their lists read through rr (the
+// replica when it is usable). Inside a transaction (mysqlRepos alone)
+// every read is the transaction's.
+func reposFor(db *bun.DB, rr *mysql.ReadRouter) ports.Repos {
+	r := mysqlRepos(db)
+	r.Tasks = mysql.NewTaskRepository(db).ReadingFrom(rr)
+	r.Projects = mysql.NewProjectRepository(db).ReadingFrom(rr)
+	r.Comments = mysql.NewCommentRepository(db).ReadingFrom(rr)
+	r.Members = mysql.NewMemberRepository(db).ReadingFrom(rr)
+	return r
+}
 
 // mysqlRepos lists every MySQL repository acting on db, which is the pool
 // or a transaction.
@@ -337,7 +348,7 @@ func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []htt
 // never reach clients in production, whatever ONIT_DEBUG says.
 func httpConfig(s env.Settings) httpapi.Config {
 	h, sec := s.HTTP, s.Security
-	return httpapi.Config{
+	cfg := httpapi.Config{
 		Development: s.Env == env.Development,
 		HTTP: httpapi.HTTPConfig{Addr: h.Addr, ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout,
 			WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout, RequestTimeout: h.RequestTimeout, ShutdownDelay: h.ShutdownDelay},
@@ -347,6 +358,10 @@ func httpConfig(s env.Settings) httpapi.Config {
 			ReferrerPolicy: sec.ReferrerPolicy, CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions,
 			CORSAllowedOrigins: s.CORS.CORSAllowedOrigins},
 	}
+	if replicaConfig(s.MySQL).Configured() {
+		cfg.ReadYourWrites = httpapi.ReadYourWritesConfig{Window: s.MySQL.ReplicaReadYourWrites, Secure: s.Sessions.CookieSecure}
+	}
+	return cfg
 }
 
 func runServer(lc fx.Lifecycle, srv *httpapi.Server, cfg env.HTTP, log *slog.Logger) {

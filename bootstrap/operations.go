@@ -33,7 +33,15 @@ var operationsModule = fx.Module("operations",
 // registerCollectors adds the collectors that read the pools and the
 // server at scrape time. The server's status is read through
 // mysql.Server, whose statements do not count as application reads.
-func registerCollectors(m *metrics.Metrics, db *bun.DB, srv *mysql.Server, rc redis.UniversalClient) error {
+//
+// With a read replica its pool is go_sql_*{db_name="onit_replica"} and the
+// router's view of it the onit_db_replica_* series.
+func registerCollectors(m *metrics.Metrics, db *bun.DB, srv *mysql.Server, rc redis.UniversalClient, rr *mysql.ReadRouter) error {
+	if rr.Configured() {
+		if err := m.Register(metrics.DBPoolCollector(rr.Replica().DB, "onit_replica"), metrics.ReplicaCollector(rr)); err != nil {
+			return err
+		}
+	}
 	return m.Register(
 		metrics.DBPoolCollector(db.DB, "onit"),
 		metrics.RedisPoolCollector(rc),

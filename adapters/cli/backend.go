@@ -89,6 +89,16 @@ type DatabaseServer interface {
 	// Budget is Onit's pool size times its expected instances, and the
 	// connections budgeted for it (ONIT_MYSQL_SERVER_MAX_CONNECTIONS).
 	Budget() (pool, server int)
+	// Replica reads the read replica's lag, when one is configured.
+	Replica(ctx context.Context) ReplicaReading
+}
+
+// ReplicaReading is the read replica as dbstats shows it.
+type ReplicaReading struct {
+	Configured bool
+	Lag        time.Duration
+	MaxLag     time.Duration // ONIT_MYSQL_REPLICA_MAX_LAG
+	Err        error         // down, not replicating, or replication stopped
 }
 
 // ServerStatus is one reading of the server's global status and

@@ -261,7 +261,11 @@ func dbstats(ctx context.Context, w io.Writer, db DatabaseServer, opts dbstatsOp
 		}
 		rtt, _ := db.RoundTrip(ctx) // 0 on failure: the line is left out
 		header := fmt.Sprintf("%s, %s, rates over %s", name, cur.At.UTC().Format(time.RFC3339), cur.At.Sub(prev.At).Round(time.Millisecond))
-		if err := writeDBStats(w, header, evaluateDB(prev, cur, rtt, opts)); err != nil {
+		sigs := evaluateDB(prev, cur, rtt, opts)
+		if rep := db.Replica(ctx); rep.Configured {
+			sigs = append(sigs, replicaSignal(rep))
+		}
+		if err := writeDBStats(w, header, sigs); err != nil {
 			return err
 		}
 		if watch == 0 {
@@ -270,6 +274,16 @@ func dbstats(ctx context.Context, w io.Writer, db DatabaseServer, opts dbstatsOp
 		fmt.Fprintln(w)
 		prev = cur
 	}
+}
+
+// replicaSignal is the read replica's line: its lag against the threshold
+// above which Onit reads from the primary instead.
+func replicaSignal(r ReplicaReading) dbSignal {
+	concern := fmt.Sprintf("> %s (ONIT_MYSQL_REPLICA_MAX_LAG): reads go to the primary", r.MaxLag)
+	if r.Err != nil {
+		return dbSignal{Name: "Read replica lag", Value: "unavailable: " + r.Err.Error(), Concern: concern, Verdict: verdict(true)}
+	}
+	return dbSignal{Name: "Read replica lag", Value: r.Lag.String(), Concern: concern, Verdict: verdict(r.Lag > r.MaxLag)}
 }
 
 // ignoreCancel drops err when ctx was cancelled: the operator stopped the

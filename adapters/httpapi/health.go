@@ -46,6 +46,10 @@ func (s *Server) readyz(c echo.Context) error {
 				return
 			}
 			results[ch.Name()] = "ok"
+			// A service Onit serves without (a read replica) says how it is.
+			if d, ok := ch.(interface{ Detail() string }); ok {
+				results[ch.Name()] = d.Detail()
+			}
 		})
 	}
 	wg.Wait()

@@ -26,6 +26,8 @@ type Config struct {
 	Development bool
 	HTTP        HTTPConfig
 	Security    SecurityConfig
+	// ReadYourWrites is off without a read replica (consistency.go).
+	ReadYourWrites ReadYourWritesConfig
 }
 
 // HTTPConfig is the listener and its timeouts.
@@ -108,7 +110,7 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	}
 	// observeRequests (metrics.go) is outermost so it sees the final status.
 	s.use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
-		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
+		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout, s.readYourWrites)
 	if len(cfg.Security.CORSAllowedOrigins) > 0 {
 		s.use(cors(cfg.Security.CORSAllowedOrigins)) // cors.go; before any route's authentication
 	}

@@ -22,7 +22,10 @@ type commentRow struct {
 }
 
 // CommentRepository stores comments.
-type CommentRepository struct{ db bun.IDB }
+type CommentRepository struct {
+	db bun.IDB
+	rr *ReadRouter // lag-tolerant reads (lists); nil: db
+}
 
 var _ ports.CommentRepository = (*CommentRepository)(nil)
 
@@ -43,8 +46,11 @@ func (r *CommentRepository) Create(ctx context.Context, c *dp.Comment) error {
 // List reads comments_task_id_idx (task_id, id) in order: no sort.
 func (r *CommentRepository) List(ctx context.Context, taskID, afterID int64, limit int) ([]dp.Comment, error) {
 	var rows []commentRow
-	err := r.db.NewRaw("SELECT id, task_id, author_id, body, created_at FROM comments"+
-		" WHERE task_id = ? AND id > ? ORDER BY id LIMIT ?", taskID, afterID, limit).Scan(ctx, &rows)
+	err := readOn(ctx, r.rr, r.db, func(db bun.IDB) error {
+		rows = nil
+		return db.NewRaw("SELECT id, task_id, author_id, body, created_at FROM comments"+
+			" WHERE task_id = ? AND id > ? ORDER BY id LIMIT ?", taskID, afterID, limit).Scan(ctx, &rows)
+	})
 	if err != nil {
 		return nil, MapError(err)
 	}

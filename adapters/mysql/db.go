@@ -133,31 +133,54 @@ const setReadCommitted = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED
 // connection is utf8mb4/utf8mb4_unicode_ci, UTC, strict and READ COMMITTED
 // (Django's MySQL settings), whatever the DSN says. obs may be nil.
 func Open(ctx context.Context, cfg Config, log *slog.Logger, obs QueryObserver) (*bun.DB, error) {
+	db, dc, err := newPool(cfg, log, obs)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		// The address, never the DSN: the DSN may hold the password.
+		return nil, &UnreachableError{Addr: dc.Addr, Database: dc.DBName, Err: err}
+	}
+	return db, nil
+}
+
+// OpenReplica opens a read replica's pool as Open does, but a replica that
+// does not answer is no reason to refuse start-up: the primary serves its
+// reads (ReadRouter) until it answers. The ping's error is returned beside
+// the pool, for the caller to log.
+func OpenReplica(ctx context.Context, cfg Config, log *slog.Logger, obs QueryObserver) (*bun.DB, error) {
+	db, dc, err := newPool(cfg, log, obs)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return db, &UnreachableError{Addr: dc.Addr, Database: dc.DBName, Err: err}
+	}
+	return db, nil
+}
+
+// newPool builds the pool without connecting.
+func newPool(cfg Config, log *slog.Logger, obs QueryObserver) (*bun.DB, *mysql.Config, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	dc, err := driverConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The driver's own log lines (a connection dropped mid-packet) would go
 	// straight to stderr as text; route them into the process's logger.
 	dc.Logger = driverLogger{log}
 	conn, err := mysql.NewConnector(dc)
 	if err != nil {
-		return nil, fmt.Errorf("mysql: connector: %w", err)
+		return nil, nil, fmt.Errorf("mysql: connector: %w", err)
 	}
 	sqldb := sql.OpenDB(readCommittedConnector{conn})
 	configurePool(sqldb, cfg)
-
-	if err := sqldb.PingContext(ctx); err != nil {
-		_ = sqldb.Close()
-		// The address, never the DSN: the DSN may hold the password.
-		return nil, &UnreachableError{Addr: dc.Addr, Database: dc.DBName, Err: err}
-	}
 	db := bun.NewDB(sqldb, mysqldialect.New())
 	db = db.WithQueryHook(NewQueryHook(log, cfg.SlowQuery, obs))
-	return db, nil
+	return db, dc, nil
 }
 
 // driverConfig builds the go-sql-driver configuration from the DSN or the

@@ -13,3 +13,11 @@ func SetExpiredBatch(n int64) (restore func()) {
 	expiredBatch = n
 	return func() { expiredBatch = old }
 }
+
+// SetReplicaStatus replaces the router's lag reading, as Poll would.
+func (r *ReadRouter) SetReplicaStatus(st ReplicaStatus) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st.Usable = st.Up && st.Lag <= r.cfg.MaxLag
+	r.status = st
+}

@@ -34,7 +34,10 @@ const memberCols = "m.project_id, m.user_id, m.`role`, m.joined_at, u.email, u.n
 	" FROM project_members AS m JOIN users AS u ON u.id = m.user_id"
 
 // MemberRepository stores memberships in project_members.
-type MemberRepository struct{ db bun.IDB }
+type MemberRepository struct {
+	db bun.IDB
+	rr *ReadRouter // lag-tolerant reads (lists); nil: db
+}
 
 var _ ports.MemberRepository = (*MemberRepository)(nil)
 
@@ -100,8 +103,11 @@ func (r *MemberRepository) Get(ctx context.Context, projectID, userID int64) (dp
 // List reads members in user ID order from project_members_project_user_uq.
 func (r *MemberRepository) List(ctx context.Context, projectID, afterUserID int64, limit int) ([]dp.Member, error) {
 	var rows []memberRow
-	err := r.db.NewRaw("SELECT "+memberCols+" WHERE m.project_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?",
-		projectID, afterUserID, limit).Scan(ctx, &rows)
+	err := readOn(ctx, r.rr, r.db, func(db bun.IDB) error {
+		rows = nil
+		return db.NewRaw("SELECT "+memberCols+" WHERE m.project_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?",
+			projectID, afterUserID, limit).Scan(ctx, &rows)
+	})
 	if err != nil {
 		return nil, MapError(err)
 	}

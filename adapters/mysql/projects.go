@@ -46,7 +46,10 @@ func (r projectRow) toDomain() dp.Project {
 }
 
 // ProjectRepository stores projects in the projects table.
-type ProjectRepository struct{ db bun.IDB }
+type ProjectRepository struct {
+	db bun.IDB
+	rr *ReadRouter // lag-tolerant reads (lists); nil: db
+}
 
 var _ ports.ProjectRepository = (*ProjectRepository)(nil)
 
@@ -102,7 +105,10 @@ func (r *ProjectRepository) ListForUser(ctx context.Context, userID, afterID int
 	q += " ORDER BY m.project_id DESC LIMIT ?"
 	args = append(args, limit)
 	var rows []projectRoleRow
-	if err := r.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
+	if err := readOn(ctx, r.rr, r.db, func(db bun.IDB) error {
+		rows = nil
+		return db.NewRaw(q, args...).Scan(ctx, &rows)
+	}); err != nil {
 		return nil, MapError(err)
 	}
 	out := make([]ports.ProjectWithRole, len(rows))

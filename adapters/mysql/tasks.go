@@ -81,7 +81,10 @@ func (r taskRow) toDomain() dp.Task {
 }
 
 // TaskRepository stores tasks.
-type TaskRepository struct{ db bun.IDB }
+type TaskRepository struct {
+	db bun.IDB
+	rr *ReadRouter // lag-tolerant reads (lists); nil: db
+}
 
 var _ ports.TaskRepository = (*TaskRepository)(nil)
 
@@ -154,7 +157,10 @@ func (r *TaskRepository) List(ctx context.Context, q ports.TaskQuery) ([]dp.Task
 	page, args := taskListSQL(q)
 	var rows []taskRow
 	query := "SELECT " + taskCols + " FROM tasks AS t JOIN (" + page + ") AS k ON k.id = t.id"
-	if err := r.db.NewRaw(query, args...).Scan(ctx, &rows); err != nil {
+	if err := readOn(ctx, r.rr, r.db, func(db bun.IDB) error {
+		rows = nil
+		return db.NewRaw(query, args...).Scan(ctx, &rows)
+	}); err != nil {
 		return nil, MapError(err)
 	}
 	sortTaskRows(rows, q.Order)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,11 +191,12 @@ type mariaDB struct {
 	cmd                    *exec.Cmd
 	exited                 chan struct{}
 	admin                  *sql.DB
+	extra                  []string // more mariadbd options (replication)
 }
 
 // startMariaDB copies the template data directory and starts a server on
 // a spare port; it is killed when the test ends.
-func startMariaDB(t *testing.T) *mariaDB {
+func startMariaDB(t *testing.T, extra ...string) *mariaDB {
 	t.Helper()
 	dir := t.TempDir()
 	datadir := filepath.Join(dir, "data")
@@ -203,7 +205,7 @@ func startMariaDB(t *testing.T) *mariaDB {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	m := &mariaDB{datadir: datadir, sock: filepath.Join(dir, "mysqld.sock"), logPath: filepath.Join(dir, "mariadb.log"), port: freePort(t)}
+	m := &mariaDB{datadir: datadir, sock: filepath.Join(dir, "mysqld.sock"), logPath: filepath.Join(dir, "mariadb.log"), port: freePort(t), extra: extra}
 	if err := m.start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +247,12 @@ func (m *mariaDB) start(ctx context.Context) error {
 		"--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M", "--skip-log-bin",
 		"--performance-schema=OFF", "--max-connections=200", "--innodb-flush-log-at-trx-commit=1",
 		"--innodb-lock-wait-timeout=30"}
+	for _, e := range m.extra {
+		if strings.HasPrefix(e, "--log-bin") {
+			args = slices.DeleteFunc(args, func(a string) bool { return a == "--skip-log-bin" })
+		}
+	}
+	args = append(args, m.extra...)
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
 	}
