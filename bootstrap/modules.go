@@ -336,7 +336,7 @@ func httpConfig(s env.Settings) httpapi.Config {
 			WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout, RequestTimeout: h.RequestTimeout, ShutdownDelay: h.ShutdownDelay},
 		Security: httpapi.SecurityConfig{Debug: sec.Debug && s.Env != env.Production, AllowedHosts: sec.AllowedHosts,
 			HSTSSeconds: sec.HSTSSeconds, HSTSIncludeSubdomains: sec.HSTSIncludeSubdomains, HSTSPreload: sec.HSTSPreload,
-			SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader, ContentTypeNosniff: sec.ContentTypeNosniff,
+			SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader, TrustedProxies: sec.TrustedProxies, ContentTypeNosniff: sec.ContentTypeNosniff,
 			ReferrerPolicy: sec.ReferrerPolicy, CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions},
 	}
 }

@@ -121,6 +121,7 @@ type SecurityConfig struct {
 	HSTSPreload           bool
 	SSLRedirect           bool
 	ProxySSLHeader        string
+	TrustedProxies        []string
 	ContentTypeNosniff    bool
 	ReferrerPolicy        string
 	CrossOriginOpener     string

@@ -177,13 +177,14 @@ func (s *Server) hostMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// isHTTPS reports whether the client's connection is HTTPS, trusting the
-// proxy header only when one is configured.
+// isHTTPS reports whether the client's connection is HTTPS, believing the
+// proxy's scheme header only when one is configured and the request came
+// straight from a trusted proxy.
 func (s *Server) isHTTPS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	if h := s.cfg.Security.ProxySSLHeader; h != "" {
+	if h := s.cfg.Security.ProxySSLHeader; h != "" && s.proxies.trusts(r) {
 		return strings.EqualFold(r.Header.Get(h), "https")
 	}
 	return false

@@ -50,11 +50,14 @@ type SecurityConfig struct {
 	HSTSIncludeSubdomains bool
 	HSTSPreload           bool
 	SSLRedirect           bool
-	ProxySSLHeader        string // the trusted proxy's scheme header; "": no proxy is trusted
-	ContentTypeNosniff    bool
-	ReferrerPolicy        string
-	CrossOriginOpener     string
-	FrameOptions          string
+	ProxySSLHeader        string // the trusted proxy's scheme header; "": none
+	// TrustedProxies are CIDR ranges (or addresses) of the proxies whose
+	// X-Forwarded-For and scheme header are believed; empty: nobody's.
+	TrustedProxies     []string
+	ContentTypeNosniff bool
+	ReferrerPolicy     string
+	CrossOriginOpener  string
+	FrameOptions       string
 }
 
 // Checker is a backing service /readyz asks before reporting ready.
@@ -80,6 +83,7 @@ type Server struct {
 	openapi  []byte
 	served   chan struct{}
 	metrics  metricsState // request metrics and /metrics (metrics.go)
+	proxies  trustedProxies
 }
 
 // New builds the router with every module's routes. It does not listen yet.
@@ -88,18 +92,18 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug, openapi: doc, served: make(chan struct{})}
+	proxies, err := parseTrustedProxies(cfg.Security.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug, openapi: doc, served: make(chan struct{}), proxies: proxies}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	// The client address feeds throttling, so it must not be spoofable:
-	// X-Forwarded-For is trusted only behind a configured proxy (and then
-	// only from private-range hops, where a load balancer lives).
-	if cfg.Security.ProxySSLHeader != "" {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	} else {
-		e.IPExtractor = echo.ExtractIPDirect()
-	}
+	// The client address feeds the throttles, so it must not be spoofable:
+	// X-Forwarded-For is read only from ONIT_TRUSTED_PROXIES peers, never
+	// from any private address as echo's own extractor would.
+	e.IPExtractor = proxies.ipExtractor
 	// observeRequests (metrics.go) is outermost so it sees the final status.
 	e.Use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
 		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)

@@ -238,15 +238,18 @@ func TestReadiness(t *testing.T) {
 func TestSecurityHeaders(t *testing.T) {
 	sec := productionSecurity()
 	sec.AllowedHosts = []string{"onit.example.com", ".api.example.com"}
+	sec.TrustedProxies = []string{"192.0.2.0/24"} // httptest's peer
 	s := newTestServer(t, sec)
 	tests := []struct {
 		name     string
+		remote   string
 		hdr      []string
 		host     string
 		status   int
 		wantHSTS bool
 	}{
 		{name: "https via proxy", hdr: []string{"X-Forwarded-Proto", "https"}, host: "onit.example.com", status: 200, wantHSTS: true},
+		{name: "scheme header from an untrusted peer", remote: "198.51.100.7:4000", hdr: []string{"X-Forwarded-Proto", "https"}, host: "onit.example.com", status: 200},
 		{name: "plain http gets no HSTS", host: "onit.example.com", status: 200},
 		{name: "subdomain allowed", host: "eu.api.example.com", status: 200},
 		{name: "foreign host", host: "evil.example.net", status: 400},
@@ -255,6 +258,9 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest("GET", "/healthz", nil)
 			req.Host = tt.host
+			if tt.remote != "" {
+				req.RemoteAddr = tt.remote
+			}
 			for i := 0; i+1 < len(tt.hdr); i += 2 {
 				req.Header.Set(tt.hdr[i], tt.hdr[i+1])
 			}

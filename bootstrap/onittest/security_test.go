@@ -92,3 +92,44 @@ func TestRegisterIsThrottled(t *testing.T) {
 		t.Errorf("detail %q is not the French message", p.Detail)
 	}
 }
+
+// With a proxy scheme header configured but no trusted proxies, a client
+// on a private or loopback address cannot choose its address through
+// X-Forwarded-For: a rotating header does not escape the per-client limit.
+func TestForwardedForIsIgnoredFromUntrustedPeers(t *testing.T) {
+	t.Parallel()
+	a := onittest.New(t, onittest.WithSettings(func(s *env.Settings) {
+		s.Security.ProxySSLHeader = "X-Forwarded-Proto"
+		s.Throttle.ClientLimit = 5
+	}))
+	var last *onittest.Response
+	for i := range 8 {
+		last = a.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": fmt.Sprintf("nobody%d@example.com", i), "password": "x"},
+			"X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
+	}
+	if last.Status != http.StatusTooManyRequests {
+		t.Fatalf("8th attempt with a rotating X-Forwarded-For: %d, want 429", last.Status)
+	}
+}
+
+// From a trusted proxy the right-most untrusted address is the client, so
+// two clients behind it are throttled apart.
+func TestForwardedForIsReadFromTrustedProxies(t *testing.T) {
+	t.Parallel()
+	a := onittest.New(t, onittest.WithSettings(func(s *env.Settings) {
+		s.Security.TrustedProxies = []string{"127.0.0.0/8", "::1"}
+		s.Throttle.ClientLimit = 2
+	}))
+	for i := range 3 {
+		r := a.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": fmt.Sprintf("nobody%d@example.com", i), "password": "x"},
+			"X-Forwarded-For", "1.2.3.4, 198.51.100.1")
+		if want := map[bool]int{true: 429, false: 401}[i == 2]; r.Status != want {
+			t.Fatalf("attempt %d from the first client: %d, want %d", i+1, r.Status, want)
+		}
+	}
+	r := a.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": "nobody@example.com", "password": "x"},
+		"X-Forwarded-For", "198.51.100.2")
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("another client behind the proxy: %d, want 401", r.Status)
+	}
+}
