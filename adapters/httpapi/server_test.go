@@ -351,14 +351,31 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 }
 
 func FuzzDecodeStrict(f *testing.F) {
-	for _, seed := range []string{`{"title":"a"}`, `{"title":"a","title":"b"}`, `{"count":1e400}`, `[]`, `{"a":{"b":[1,{"c":2,"c":3}]}}`, "\xff", `{"title":"\u0000"}`} {
+	for _, seed := range []string{`{"title":"a"}`, `{"title":"a","title":"b"}`, `{"count":1e400}`, `[]`, `{"a":{"b":[1,{"c":2,"c":3}]}}`, "\xff", `{"title":"\u0000"}`,
+		`{"title":"a","TITLE":"b"}`, `{"Title":"a"}`, `{"priority":"low","PRIORITY":"high"}`, `{"\u017ftatus":"x"}`, `{"title":"a\u0000b"}`} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var s sample
 		err := decodeStrict(body, &s)
-		if err != nil && classify(err).status >= 500 {
-			t.Fatalf("decode error classified as %d: %v", classify(err).status, err)
+		if err != nil {
+			if classify(err).status >= 500 {
+				t.Fatalf("decode error classified as %d: %v", classify(err).status, err)
+			}
+			return
+		}
+		// Accepted: every key is exactly a field's name, no text holds NUL.
+		var m map[string]any
+		if json.Unmarshal(body, &m) != nil {
+			return // null or another non-object the decoder accepts
+		}
+		for k, v := range m {
+			if k != "title" && k != "priority" && k != "count" {
+				t.Fatalf("accepted key %q", k)
+			}
+			if str, ok := v.(string); ok && strings.IndexByte(str, 0) >= 0 {
+				t.Fatalf("accepted a NUL in %q", k)
+			}
 		}
 	})
 }

@@ -170,18 +170,19 @@ func (p *ProjectsAPI) listTasks(c echo.Context) error {
 // project, order and filters a cursor is bound to. Values' syntax is checked
 // here (400); their meaning (known enum values, limit range) by the app (422).
 func taskQuery(c echo.Context, pid int64) (ports.TaskQuery, string, error) {
-	q := ports.TaskQuery{ProjectID: pid, Order: ports.TaskOrder(c.QueryParam("order"))}
+	text, err := textParams(c, "order", "status", "priority", "q")
+	if err != nil {
+		return ports.TaskQuery{}, "", err
+	}
+	q := ports.TaskQuery{ProjectID: pid, Order: ports.TaskOrder(text[0])}
 	if q.Order == "" {
 		q.Order = ports.OrderNewest
 	}
-	var err error
 	if q.Limit, err = limitParam(c); err != nil {
 		return q, "", err
 	}
 	f := &q.Filter
-	f.Status = dp.Status(c.QueryParam("status"))
-	f.Priority = dp.Priority(c.QueryParam("priority"))
-	f.Query = c.QueryParam("q")
+	f.Status, f.Priority, f.Query = dp.Status(text[1]), dp.Priority(text[2]), text[3]
 	if s := c.QueryParam("assignee_id"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {

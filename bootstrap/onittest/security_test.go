@@ -133,3 +133,20 @@ func TestForwardedForIsReadFromTrustedProxies(t *testing.T) {
 		t.Fatalf("another client behind the proxy: %d, want 401", r.Status)
 	}
 }
+
+// A NUL character is refused in users' text too, translated.
+func TestRegisterRefusesNUL(t *testing.T) {
+	t.Parallel()
+	a := onittest.New(t)
+	r := a.Do(t, "POST", "/api/v1/auth/register", map[string]any{"email": "nul@example.com", "password": sessPassword, "name": "Ada\x00"}, "Accept-Language", "de")
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("sign-up with NUL in the name: %d %s, want 422", r.Status, r.Body)
+	}
+	p := r.Problem(t)
+	if codes := p.Codes(); len(codes) != 1 || codes[0] != "name:null_characters_not_allowed" {
+		t.Errorf("codes %v, want name:null_characters_not_allowed", codes)
+	}
+	if !strings.Contains(string(r.Body), "Nullzeichen") {
+		t.Errorf("message not translated: %s", r.Body)
+	}
+}
