@@ -130,7 +130,7 @@ func TestDeployChecks(t *testing.T) {
 			in.Config.Security.SSLRedirect = true
 		}, nil, ""},
 		{"E065 bad trusted proxy", func(in *Input) { in.Config.Security.TrustedProxies = []string{"10.0.0.0/16", "lb.internal"} }, []string{"onit.E065"}, "lb.internal"},
-		{"W020 no hosts", func(in *Input) { in.Config.Security.AllowedHosts = nil }, []string{"onit.W020"}, ""},
+		{"W020 no hosts", func(in *Input) { in.Config.Security.AllowedHosts = nil }, []string{"onit.W020"}, "refuses every request"},
 		{"W020 any host", func(in *Input) { in.Config.Security.AllowedHosts = []string{"onit.example.com", "*"} }, []string{"onit.W020"}, ""},
 		{"W022 no referrer policy", func(in *Input) { in.Config.Security.ReferrerPolicy = "" }, []string{"onit.W022"}, ""},
 		{"E023 bad referrer policy", func(in *Input) { in.Config.Security.ReferrerPolicy = "same-origin, nope" }, []string{"onit.E023"}, "nope"},

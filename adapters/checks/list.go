@@ -283,6 +283,10 @@ func checkAllowedHosts(_ context.Context, in Input) []Finding {
 	if len(hosts) > 0 && !slices.Contains(hosts, "*") {
 		return nil
 	}
+	if len(hosts) == 0 && in.Config.Env == EnvProduction {
+		return one("onit.W020", "ONIT_ALLOWED_HOSTS is empty, so production refuses every request with 400 (as Django does with DEBUG off).",
+			"Set ONIT_ALLOWED_HOSTS to the site's host names, e.g. onit.example.com (a leading dot allows subdomains).")
+	}
 	return one("onit.W020", "ONIT_ALLOWED_HOSTS is empty or \"*\", so any Host header is served (host-header poisoning).",
 		"Set ONIT_ALLOWED_HOSTS to the site's host names, e.g. onit.example.com (a leading dot allows subdomains).")
 }

@@ -155,10 +155,11 @@ func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 
 // hostMiddleware answers 400 to a Host outside ONIT_ALLOWED_HOSTS (Django's
 // ALLOWED_HOSTS), which stops host-header poisoning of absolute URLs.
-// "*" or an empty list allows any host; ".example.com" allows subdomains.
+// "*" allows any host, and so does an empty list unless FailClosedHosts
+// (production), where it allows none; ".example.com" allows subdomains.
 func (s *Server) hostMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	allowed := s.cfg.Security.AllowedHosts
-	if len(allowed) == 0 || slices.Contains(allowed, "*") {
+	if (len(allowed) == 0 && !s.cfg.Security.FailClosedHosts) || slices.Contains(allowed, "*") {
 		return next
 	}
 	return func(c echo.Context) error {
@@ -190,9 +191,8 @@ func (s *Server) isHTTPS(r *http.Request) bool {
 	return false
 }
 
-// securityHeaders sends the headers Django's SecurityMiddleware sends, and
-// redirects to HTTPS when configured. Health endpoints are exempt from the
-// redirect so load balancers can probe over plain HTTP.
+// securityHeaders sends the headers Django's SecurityMiddleware sends, on
+// every response, refusals included.
 //
 // echo v4 applies global middleware anew on every request (Echo.ServeHTTP
 // calls applyMiddleware), so a middleware's constructor is per-request code
@@ -203,9 +203,6 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		sec := &s.cfg.Security
 		req := c.Request()
 		https := s.isHTTPS(req)
-		if sec.SSLRedirect && !https && req.URL.Path != "/healthz" && req.URL.Path != "/readyz" {
-			return c.Redirect(http.StatusMovedPermanently, "https://"+req.Host+req.URL.RequestURI())
-		}
 		set := securityHeadersFor(sec)
 		h := c.Response().Header()
 		if set.hsts != nil && https {
@@ -218,6 +215,22 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		// so an Add elsewhere copies instead of writing into them.
 		for _, p := range set.static {
 			h[p.name] = p.vals
+		}
+		return next(c)
+	}
+}
+
+// sslRedirect redirects plain HTTP to HTTPS when configured. It runs after
+// the host check, so only allowed hosts are ever redirected to. Health
+// endpoints are exempt so load balancers can probe over plain HTTP.
+func (s *Server) sslRedirect(next echo.HandlerFunc) echo.HandlerFunc {
+	if !s.cfg.Security.SSLRedirect {
+		return next
+	}
+	return func(c echo.Context) error {
+		req := c.Request()
+		if !s.isHTTPS(req) && req.URL.Path != "/healthz" && req.URL.Path != "/readyz" {
+			return c.Redirect(http.StatusMovedPermanently, "https://"+req.Host+req.URL.RequestURI())
 		}
 		return next(c)
 	}

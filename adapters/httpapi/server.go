@@ -44,9 +44,12 @@ type HTTPConfig struct {
 type SecurityConfig struct {
 	// Debug shows internal error details in problem documents; bootstrap
 	// never sets it in production.
-	Debug                 bool
-	AllowedHosts          []string // empty or "*": any Host
-	HSTSSeconds           int      // 0: no Strict-Transport-Security
+	Debug        bool
+	AllowedHosts []string // "*": any Host; empty: any Host unless FailClosedHosts
+	// FailClosedHosts makes an empty AllowedHosts refuse every Host, as
+	// Django does with DEBUG off; bootstrap sets it in production.
+	FailClosedHosts       bool
+	HSTSSeconds           int // 0: no Strict-Transport-Security
 	HSTSIncludeSubdomains bool
 	HSTSPreload           bool
 	SSLRedirect           bool
@@ -104,9 +107,15 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	// X-Forwarded-For is read only from ONIT_TRUSTED_PROXIES peers, never
 	// from any private address as echo's own extractor would.
 	e.IPExtractor = proxies.ipExtractor
+	if cfg.Security.FailClosedHosts && len(cfg.Security.AllowedHosts) == 0 {
+		log.Warn("ONIT_ALLOWED_HOSTS is empty: every request is refused with 400 until it names the site's hosts (onit.W020)")
+	}
 	// observeRequests (metrics.go) is outermost so it sees the final status.
+	// The security headers come before the host check, so its 400 carries
+	// them too, and the HTTPS redirect after it, so a foreign Host is never
+	// redirected to.
 	e.Use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
-		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout)
+		s.securityHeaders, s.hostMiddleware, s.sslRedirect, s.bodyLimit, s.requestTimeout)
 
 	e.GET("/healthz", s.healthz)
 	e.HEAD("/healthz", s.healthz)
