@@ -102,7 +102,7 @@ func (p *ProjectsAPI) createProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, replayed, etag(v.Project.ID, v.Project.Version), projectOut(v))
+	return created(c, replayed, etag(kindProject, v.Project.ID, v.Project.Version), projectOut(v))
 }
 
 func (p *ProjectsAPI) getProject(c echo.Context) error {
@@ -114,7 +114,7 @@ func (p *ProjectsAPI) getProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return conditionalGet(c, etag(v.Project.ID, v.Project.Version), projectOut(v))
+	return conditionalGet(c, etag(kindProject, v.Project.ID, v.Project.Version), projectOut(v))
 }
 
 func (p *ProjectsAPI) updateProject(c echo.Context) error {
@@ -122,7 +122,7 @@ func (p *ProjectsAPI) updateProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ifMatch, err := ifMatchVersions(c, id)
+	ifMatch, err := ifMatchVersions(c, kindProject, id)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (p *ProjectsAPI) updateProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", etag(v.Project.ID, v.Project.Version))
+	c.Response().Header().Set("ETag", etag(kindProject, v.Project.ID, v.Project.Version))
 	return c.JSON(http.StatusOK, projectOut(v))
 }
 
@@ -150,7 +150,7 @@ func (p *ProjectsAPI) deleteProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ifMatch, err := ifMatchVersions(c, id)
+	ifMatch, err := ifMatchVersions(c, kindProject, id)
 	if err != nil {
 		return err
 	}

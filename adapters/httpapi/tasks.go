@@ -254,7 +254,7 @@ func (p *ProjectsAPI) createTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, replayed, etag(t.ID, t.Version), taskOut(t))
+	return created(c, replayed, etag(kindTask, t.ID, t.Version), taskOut(t))
 }
 
 func (p *ProjectsAPI) getTask(c echo.Context) error {
@@ -266,7 +266,7 @@ func (p *ProjectsAPI) getTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return conditionalGet(c, etag(t.ID, t.Version), taskOut(t))
+	return conditionalGet(c, etag(kindTask, t.ID, t.Version), taskOut(t))
 }
 
 func (p *ProjectsAPI) updateTask(c echo.Context) error {
@@ -274,7 +274,7 @@ func (p *ProjectsAPI) updateTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ifMatch, err := ifMatchVersions(c, id)
+	ifMatch, err := ifMatchVersions(c, kindTask, id)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (p *ProjectsAPI) updateTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", etag(t.ID, t.Version))
+	c.Response().Header().Set("ETag", etag(kindTask, t.ID, t.Version))
 	return c.JSON(http.StatusOK, taskOut(t))
 }
 
@@ -299,7 +299,7 @@ func (p *ProjectsAPI) deleteTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ifMatch, err := ifMatchVersions(c, id)
+	ifMatch, err := ifMatchVersions(c, kindTask, id)
 	if err != nil {
 		return err
 	}
