@@ -21,6 +21,32 @@ import (
 	"github.com/onitapp/onit/domain"
 )
 
+// headKey marks a HEAD request routed as a GET.
+const headKey = "onit.head"
+
+// headAsGet routes HEAD like GET (it runs before the router), so HEAD works
+// wherever GET does, as RFC 9110 asks, without a second route per path.
+// restoreHead puts the method back once routed: handlers, logs and the
+// error handler see HEAD, and net/http drops the body it writes.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+			c.Set(headKey, true)
+		}
+		return next(c)
+	}
+}
+
+func restoreHead(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Get(headKey) != nil {
+			c.Request().Method = http.MethodHead
+		}
+		return next(c)
+	}
+}
+
 // requestIDMiddleware echoes a sane X-Request-ID or makes one. Incoming IDs
 // are accepted only when short and printable, so logs cannot be polluted.
 func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {

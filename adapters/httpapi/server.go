@@ -114,7 +114,8 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	// The security headers come before the host check, so its 400 carries
 	// them too, and the HTTPS redirect after it, so a foreign Host is never
 	// redirected to.
-	e.Use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
+	e.Pre(headAsGet)
+	e.Use(restoreHead, s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
 		s.securityHeaders, s.hostMiddleware, s.sslRedirect, s.bodyLimit, s.requestTimeout)
 
 	e.GET("/healthz", s.healthz)

@@ -150,3 +150,54 @@ func TestRegisterRefusesNUL(t *testing.T) {
 		t.Errorf("message not translated: %s", r.Body)
 	}
 }
+
+// Routing tells the truth whether or not the caller is authenticated: an
+// unknown API path is 404, a method a path lacks is 405 with Allow, HEAD
+// works wherever GET does, and OPTIONS is 204 with Allow.
+func TestRoutingTellsTheTruth(t *testing.T) {
+	t.Parallel()
+	a := onittest.New(t)
+	tok, _ := a.NewUser(t, "Router")
+	tests := []struct {
+		method, path string
+		auth         bool
+		status       int
+		allow        string
+	}{
+		{"GET", "/api/v1/nothing", false, 404, ""},
+		{"GET", "/api/v1/nothing", true, 404, ""},
+		{"GET", "/api/v1/projects/1/nothing", false, 404, ""},
+		{"PUT", "/api/v1/me", false, 405, "GET"},
+		{"PUT", "/api/v1/projects/1", true, 405, "PATCH"},
+		{"DELETE", "/api/v1/auth/login", false, 405, "POST"},
+		{"HEAD", "/api/v1/me", true, 200, ""},
+		{"HEAD", "/api/v1/me", false, 401, ""},
+		{"HEAD", "/api/openapi.json", false, 200, ""},
+		{"HEAD", "/healthz", false, 200, ""},
+		{"OPTIONS", "/api/v1/me", false, 204, "PATCH"},
+		{"OPTIONS", "/api/v1/tasks/1", false, 204, "DELETE"},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(tt.method, a.URL+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.auth {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s %s (auth %v) = %d, want %d", tt.method, tt.path, tt.auth, resp.StatusCode, tt.status)
+		}
+		if tt.allow != "" && !strings.Contains(resp.Header.Get("Allow"), tt.allow) {
+			t.Errorf("%s %s: Allow %q, want it to list %s", tt.method, tt.path, resp.Header.Get("Allow"), tt.allow)
+		}
+		if (tt.status == 404 || tt.status == 405) && resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s: Content-Type %q, want a problem document", tt.method, tt.path, resp.Header.Get("Content-Type"))
+		}
+	}
+}
