@@ -48,7 +48,7 @@ func checksConfig(s env.Settings) checks.Config {
 		Env: string(s.Env),
 		Security: checks.SecurityConfig{SecretKey: sec.SecretKey, SecretKeyFallbacks: sec.SecretKeyFallbacks, Debug: sec.Debug,
 			AllowedHosts: sec.AllowedHosts, HSTSSeconds: sec.HSTSSeconds, HSTSIncludeSubdomains: sec.HSTSIncludeSubdomains,
-			HSTSPreload: sec.HSTSPreload, SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader,
+			HSTSPreload: sec.HSTSPreload, SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader, TrustedProxies: sec.TrustedProxies,
 			ContentTypeNosniff: sec.ContentTypeNosniff, ReferrerPolicy: sec.ReferrerPolicy,
 			CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions},
 		Sessions: checks.SessionsConfig{CookieSecure: s.Sessions.CookieSecure, CookieHTTPOnly: s.Sessions.CookieHTTPOnly},

@@ -352,9 +352,9 @@ func httpConfig(s env.Settings) httpapi.Config {
 		Development: s.Env == env.Development,
 		HTTP: httpapi.HTTPConfig{Addr: h.Addr, ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout,
 			WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout, RequestTimeout: h.RequestTimeout, ShutdownDelay: h.ShutdownDelay},
-		Security: httpapi.SecurityConfig{Debug: sec.Debug && s.Env != env.Production, AllowedHosts: sec.AllowedHosts,
+		Security: httpapi.SecurityConfig{Debug: sec.Debug && s.Env != env.Production, AllowedHosts: sec.AllowedHosts, FailClosedHosts: s.Env == env.Production,
 			HSTSSeconds: sec.HSTSSeconds, HSTSIncludeSubdomains: sec.HSTSIncludeSubdomains, HSTSPreload: sec.HSTSPreload,
-			SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader, ContentTypeNosniff: sec.ContentTypeNosniff,
+			SSLRedirect: sec.SSLRedirect, ProxySSLHeader: sec.ProxySSLHeader, TrustedProxies: sec.TrustedProxies, ContentTypeNosniff: sec.ContentTypeNosniff,
 			ReferrerPolicy: sec.ReferrerPolicy, CrossOriginOpener: sec.CrossOriginOpener, FrameOptions: sec.FrameOptions,
 			CORSAllowedOrigins: s.CORS.CORSAllowedOrigins},
 	}

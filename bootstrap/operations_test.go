@@ -219,6 +219,7 @@ func TestProductionSecurityHeaders(t *testing.T) {
 	app := onittest.New(t, onittest.WithSettings(func(s *env.Settings) {
 		sec := env.Defaults(env.Production).Security
 		sec.SecretKey = s.Security.SecretKey
+		sec.TrustedProxies = []string{"127.0.0.0/8", "::1"} // the test client is the proxy
 		s.Security = sec
 	}))
 	r := app.Do(t, "GET", "/api/v1/auth/password-rules", nil, "X-Forwarded-Proto", "https")

@@ -117,7 +117,7 @@ type Security struct {
 	SecretKey             string   `env:"ONIT_SECRET_KEY" secret:"true" help:"signs cursors and other tokens; required in production, at least 50 varied characters"`
 	SecretKeyFallbacks    []string `env:"ONIT_SECRET_KEY_FALLBACKS" envSeparator:"," secret:"true" help:"previous secret keys still accepted while rotating"`
 	Debug                 bool     `env:"ONIT_DEBUG" help:"show internal error details in problem documents (never in production)"`
-	AllowedHosts          []string `env:"ONIT_ALLOWED_HOSTS" envSeparator:"," help:"Host header values served; others get 400 (empty: any, development only)"`
+	AllowedHosts          []string `env:"ONIT_ALLOWED_HOSTS" envSeparator:"," help:"Host header values served; others get 400 (empty: any host in development and test, none in production)"`
 	TrustedOrigins        []string `env:"ONIT_CSRF_TRUSTED_ORIGINS" envSeparator:"," help:"extra origins allowed to send cookie-authenticated unsafe requests"`
 	HSTSSeconds           int      `env:"ONIT_HSTS_SECONDS" help:"Strict-Transport-Security max-age (0: off)"`
 	HSTSIncludeSubdomains bool     `env:"ONIT_HSTS_INCLUDE_SUBDOMAINS" help:"add includeSubDomains to HSTS"`

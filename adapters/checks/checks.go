@@ -133,6 +133,7 @@ type SecurityConfig struct {
 	HSTSPreload           bool
 	SSLRedirect           bool
 	ProxySSLHeader        string
+	TrustedProxies        []string
 	ContentTypeNosniff    bool
 	ReferrerPolicy        string
 	CrossOriginOpener     string

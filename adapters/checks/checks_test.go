@@ -55,7 +55,7 @@ func goodProduction() Input {
 			SecretKey:    "q8V3r!Zp0sL2mX7#tB9wK4yN6cJ1hF5gD0aS8eR3uI7oP2lQ9v",
 			AllowedHosts: []string{"onit.example.com"},
 			HSTSSeconds:  31536000, HSTSIncludeSubdomains: true, HSTSPreload: true,
-			ProxySSLHeader: "X-Forwarded-Proto", ContentTypeNosniff: true,
+			ProxySSLHeader: "X-Forwarded-Proto", TrustedProxies: []string{"10.0.0.0/16"}, ContentTypeNosniff: true,
 			ReferrerPolicy: "same-origin", CrossOriginOpener: "same-origin", FrameOptions: "DENY",
 		},
 		Sessions: SessionsConfig{CookieSecure: true, CookieHTTPOnly: true},
@@ -138,7 +138,13 @@ func TestDeployChecks(t *testing.T) {
 		{"W015 cookie not HttpOnly", func(in *Input) { in.Config.Sessions.CookieHTTPOnly = false }, []string{"onit.W015"}, ""},
 		{"W018 debug", func(in *Input) { in.Config.Security.Debug = true }, []string{"onit.W018"}, ""},
 		{"W019 frame options", func(in *Input) { in.Config.Security.FrameOptions = "SAMEORIGIN" }, []string{"onit.W019"}, "SAMEORIGIN"},
-		{"W020 no hosts", func(in *Input) { in.Config.Security.AllowedHosts = nil }, []string{"onit.W020"}, ""},
+		{"W064 proxy header without trusted proxies", func(in *Input) { in.Config.Security.TrustedProxies = nil }, []string{"onit.W064"}, "ONIT_TRUSTED_PROXIES"},
+		{"W064 passes without a proxy header", func(in *Input) {
+			in.Config.Security.TrustedProxies, in.Config.Security.ProxySSLHeader = nil, ""
+			in.Config.Security.SSLRedirect = true
+		}, nil, ""},
+		{"E065 bad trusted proxy", func(in *Input) { in.Config.Security.TrustedProxies = []string{"10.0.0.0/16", "lb.internal"} }, []string{"onit.E065"}, "lb.internal"},
+		{"W020 no hosts", func(in *Input) { in.Config.Security.AllowedHosts = nil }, []string{"onit.W020"}, "refuses every request"},
 		{"W020 any host", func(in *Input) { in.Config.Security.AllowedHosts = []string{"onit.example.com", "*"} }, []string{"onit.W020"}, ""},
 		{"W022 no referrer policy", func(in *Input) { in.Config.Security.ReferrerPolicy = "" }, []string{"onit.W022"}, ""},
 		{"E023 bad referrer policy", func(in *Input) { in.Config.Security.ReferrerPolicy = "same-origin, nope" }, []string{"onit.E023"}, "nope"},

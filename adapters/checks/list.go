@@ -76,6 +76,7 @@ func all() []check {
 		{deploy: true, run: checkLoopback},
 		{deploy: true, run: checkMetrics},
 		{deploy: true, run: checkEmail}, // email.go: W070–W073
+		{deploy: true, run: checkTrustedProxies},
 	}
 }
 
@@ -285,6 +286,10 @@ func checkAllowedHosts(_ context.Context, in Input) []Finding {
 	if len(hosts) > 0 && !slices.Contains(hosts, "*") {
 		return nil
 	}
+	if len(hosts) == 0 && in.Config.Env == EnvProduction {
+		return one("onit.W020", "ONIT_ALLOWED_HOSTS is empty, so production refuses every request with 400 (as Django does with DEBUG off).",
+			"Set ONIT_ALLOWED_HOSTS to the site's host names, e.g. onit.example.com (a leading dot allows subdomains).")
+	}
 	return one("onit.W020", "ONIT_ALLOWED_HOSTS is empty or \"*\", so any Host header is served (host-header poisoning).",
 		"Set ONIT_ALLOWED_HOSTS to the site's host names, e.g. onit.example.com (a leading dot allows subdomains).")
 }
@@ -481,6 +486,30 @@ func checkMetrics(_ context.Context, in Input) []Finding {
 	if m.MetricsAddr == "" && m.MetricsToken == "" && in.Config.Env != EnvDevelopment {
 		return one("onit.W062", "/metrics is not served: neither ONIT_METRICS_ADDR nor ONIT_METRICS_TOKEN is set.",
 			"Set ONIT_METRICS_ADDR to a port the load balancer does not route (e.g. :9090), or ONIT_METRICS_TOKEN to scrape through the API port.")
+	}
+	return nil
+}
+
+// checkTrustedProxies: a proxy's headers are believed only from
+// ONIT_TRUSTED_PROXIES, so a scheme header without them is never read (no
+// HTTPS detected behind the load balancer, every client seen as the load
+// balancer's address), and an entry that does not parse stops the server.
+func checkTrustedProxies(_ context.Context, in Input) []Finding {
+	sec := in.Config.Security
+	for _, p := range sec.TrustedProxies {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return one("onit.E065", fmt.Sprintf("ONIT_TRUSTED_PROXIES entry %q is neither a CIDR range nor an address.", p),
+				"List the load balancer's subnets, e.g. ONIT_TRUSTED_PROXIES=10.0.0.0/16.")
+		}
+	}
+	if sec.ProxySSLHeader != "" && len(sec.TrustedProxies) == 0 {
+		return one("onit.W064", fmt.Sprintf("ONIT_SECURE_PROXY_SSL_HEADER is %s but ONIT_TRUSTED_PROXIES is empty, so no proxy's headers are believed: "+
+			"HTTPS behind the load balancer is not detected and every client shares the load balancer's address in the throttles.", sec.ProxySSLHeader),
+			"Set ONIT_TRUSTED_PROXIES to the load balancer's subnets (CIDR), e.g. the VPC's private subnets.")
 	}
 	return nil
 }

@@ -49,6 +49,8 @@ var specs = []Spec{
 	{"onit.W061", Warning, true, "", "production with MySQL or Redis on a loopback address"},
 	{"onit.W062", Warning, true, "", "/metrics is not exposed: no ONIT_METRICS_ADDR and no ONIT_METRICS_TOKEN outside development"},
 	{"onit.W063", Warning, true, "", "ONIT_METRICS_TOKEN shorter than 32 characters"},
+	{"onit.W064", Warning, true, "", "a proxy scheme header is set but ONIT_TRUSTED_PROXIES is empty, so no forwarded header is believed"},
+	{"onit.E065", Error, true, "", "an ONIT_TRUSTED_PROXIES entry is neither a CIDR range nor an address"},
 	{"onit.W080", Warning, true, "", "pool × instances fits ONIT_MYSQL_SERVER_MAX_CONNECTIONS, but not with ONIT_MYSQL_COMMAND_CONNECTIONS reserved for commands"},
 	{"onit.W081", Warning, true, "", "ONIT_MYSQL_REPLICA_MAX_OPEN_CONNS × ONIT_MYSQL_EXPECTED_INSTANCES exceeds ONIT_MYSQL_REPLICA_SERVER_MAX_CONNECTIONS"},
 	{"onit.W082", Warning, true, "", "both pools × instances + the commands' reserve exceed ONIT_MYSQL_SERVER_MAX_CONNECTIONS, which they reach when the reader endpoint falls back to the writer"},

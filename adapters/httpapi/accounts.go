@@ -88,11 +88,12 @@ func userFromDomain(u accounts.User) userDTO {
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // userETag is a strong validator of the user's representation: it changes
-// exactly when the JSON a client would see changes.
+// exactly when the JSON a client would see changes, and names its kind as
+// every ETag does.
 func userETag(u accounts.User) string {
 	b, _ := json.Marshal(userFromDomain(u))
 	sum := sha256.Sum256(b)
-	return `"` + hex.EncodeToString(sum[:16]) + `"`
+	return `"user-` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // registerRequest has no validate tags: the service checks the profile and

@@ -87,8 +87,8 @@ func decodeStrict(body []byte, dst any) error {
 	if !utf8.Valid(body) {
 		return domain.E(domain.KindBadRequest, "validation.utf8")
 	}
-	if field, dup := duplicateKey(body); dup {
-		return badField(field, "duplicate_field", "error.duplicate_field", nil)
+	if err := scanBody(body, reflect.TypeOf(dst)); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -153,61 +153,6 @@ func jsonType(t reflect.Type) string {
 		return jsonType(t.Elem())
 	}
 	return "object"
-}
-
-// duplicateKey reports the first object key that appears twice in one
-// object: encoding/json silently keeps the last, which would let a client
-// smuggle a value past a proxy that reads the first.
-func duplicateKey(body []byte) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	type frame struct {
-		object bool
-		keys   map[string]struct{}
-		expect bool // next string token is a key
-	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false // syntax errors are reported by the real decode
-		}
-		top := (*frame)(nil)
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			switch v {
-			case '{':
-				stack = append(stack, &frame{object: true, keys: map[string]struct{}{}, expect: true})
-				continue
-			case '[':
-				stack = append(stack, &frame{})
-				continue
-			default:
-				stack = stack[:len(stack)-1]
-			}
-		case string:
-			if top != nil && top.object && top.expect {
-				if _, seen := top.keys[v]; seen {
-					return v, true
-				}
-				top.keys[v] = struct{}{}
-				top.expect = false
-				continue
-			}
-		}
-		// a value finished: the parent object now expects a key again
-		if len(stack) > 0 {
-			if p := stack[len(stack)-1]; p.object {
-				p.expect = true
-			}
-		}
-		if len(stack) == 0 && !dec.More() {
-			return "", false
-		}
-	}
 }
 
 // validateStruct runs the validator's struct tags and turns failures into a

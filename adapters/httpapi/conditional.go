@@ -10,11 +10,21 @@ import (
 	"github.com/onitapp/onit/domain"
 )
 
-// etag is the strong validator of a resource version: "<id>-<version>".
-func etag(id, version int64) string {
+// Resource kinds named in ETags.
+const (
+	kindTask    = "task"
+	kindProject = "project"
+)
+
+// etag is the strong validator of a resource version:
+// "<kind>-<id>-<version>". The kind keeps one resource's tag from ever
+// satisfying If-Match on another kind with the same id and version.
+func etag(kind string, id, version int64) string {
 	// Built by hand: fmt.Sprintf costs two allocations more on every read.
-	b := make([]byte, 0, 42)
+	b := make([]byte, 0, 52)
 	b = append(b, '"')
+	b = append(b, kind...)
+	b = append(b, '-')
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, '-')
 	b = strconv.AppendInt(b, version, 10)
@@ -48,11 +58,11 @@ func conditionalGet(c echo.Context, tag string, body any) error {
 	return c.JSON(http.StatusOK, body)
 }
 
-// ifMatchVersions reads If-Match for resource id: nil when absent or "*"
+// ifMatchVersions reads If-Match for resource id of kind: nil when absent or "*"
 // (any version), else the versions of the listed strong tags, which may be
 // empty (nothing can match: 412). Weak tags never match (strong comparison);
 // a header that is not a list of quoted tags is 400.
-func ifMatchVersions(c echo.Context, id int64) ([]int64, error) {
+func ifMatchVersions(c echo.Context, kind string, id int64) ([]int64, error) {
 	h := c.Request().Header.Get("If-Match")
 	if h == "" {
 		return nil, nil
@@ -67,8 +77,9 @@ func ifMatchVersions(c echo.Context, id int64) ([]int64, error) {
 		if len(t) < 2 || t[0] != '"' || t[len(t)-1] != '"' {
 			return nil, badHeader("If-Match")
 		}
-		rid, ver, ok := strings.Cut(t[1:len(t)-1], "-")
-		if weak || !ok || rid != strconv.FormatInt(id, 10) {
+		rest, sameKind := strings.CutPrefix(t[1:len(t)-1], kind+"-")
+		rid, ver, ok := strings.Cut(rest, "-")
+		if weak || !sameKind || !ok || rid != strconv.FormatInt(id, 10) {
 			continue
 		}
 		if v, err := strconv.ParseInt(ver, 10, 64); err == nil {

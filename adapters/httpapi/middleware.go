@@ -21,6 +21,32 @@ import (
 	"github.com/onitapp/onit/domain"
 )
 
+// headKey marks a HEAD request routed as a GET.
+const headKey = "onit.head"
+
+// headAsGet routes HEAD like GET (it runs before the router), so HEAD works
+// wherever GET does, as RFC 9110 asks, without a second route per path.
+// restoreHead puts the method back once routed: handlers, logs and the
+// error handler see HEAD, and net/http drops the body it writes.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+			c.Set(headKey, true)
+		}
+		return next(c)
+	}
+}
+
+func restoreHead(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Get(headKey) != nil {
+			c.Request().Method = http.MethodHead
+		}
+		return next(c)
+	}
+}
+
 // requestIDMiddleware echoes a sane X-Request-ID or makes one. Incoming IDs
 // are accepted only when short and printable, so logs cannot be polluted.
 func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
@@ -155,10 +181,11 @@ func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 
 // hostMiddleware answers 400 to a Host outside ONIT_ALLOWED_HOSTS (Django's
 // ALLOWED_HOSTS), which stops host-header poisoning of absolute URLs.
-// "*" or an empty list allows any host; ".example.com" allows subdomains.
+// "*" allows any host, and so does an empty list unless FailClosedHosts
+// (production), where it allows none; ".example.com" allows subdomains.
 func (s *Server) hostMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	allowed := s.cfg.Security.AllowedHosts
-	if len(allowed) == 0 || slices.Contains(allowed, "*") {
+	if (len(allowed) == 0 && !s.cfg.Security.FailClosedHosts) || slices.Contains(allowed, "*") {
 		return next
 	}
 	return func(c echo.Context) error {
@@ -177,21 +204,21 @@ func (s *Server) hostMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// isHTTPS reports whether the client's connection is HTTPS, trusting the
-// proxy header only when one is configured.
+// isHTTPS reports whether the client's connection is HTTPS, believing the
+// proxy's scheme header only when one is configured and the request came
+// straight from a trusted proxy.
 func (s *Server) isHTTPS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	if h := s.cfg.Security.ProxySSLHeader; h != "" {
+	if h := s.cfg.Security.ProxySSLHeader; h != "" && s.proxies.trusts(r) {
 		return strings.EqualFold(r.Header.Get(h), "https")
 	}
 	return false
 }
 
-// securityHeaders sends the headers Django's SecurityMiddleware sends, and
-// redirects to HTTPS when configured. Health endpoints are exempt from the
-// redirect so load balancers can probe over plain HTTP.
+// securityHeaders sends the headers Django's SecurityMiddleware sends, on
+// every response, refusals included.
 //
 // echo v4 applies global middleware anew on every request (Echo.ServeHTTP
 // calls applyMiddleware), so a middleware's constructor is per-request code
@@ -202,9 +229,6 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		sec := &s.cfg.Security
 		req := c.Request()
 		https := s.isHTTPS(req)
-		if sec.SSLRedirect && !https && req.URL.Path != "/healthz" && req.URL.Path != "/readyz" {
-			return c.Redirect(http.StatusMovedPermanently, "https://"+req.Host+req.URL.RequestURI())
-		}
 		set := securityHeadersFor(sec)
 		h := c.Response().Header()
 		if set.hsts != nil && https {
@@ -217,6 +241,22 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		// so an Add elsewhere copies instead of writing into them.
 		for _, p := range set.static {
 			h[p.name] = p.vals
+		}
+		return next(c)
+	}
+}
+
+// sslRedirect redirects plain HTTP to HTTPS when configured. It runs after
+// the host check, so only allowed hosts are ever redirected to. Health
+// endpoints are exempt so load balancers can probe over plain HTTP.
+func (s *Server) sslRedirect(next echo.HandlerFunc) echo.HandlerFunc {
+	if !s.cfg.Security.SSLRedirect {
+		return next
+	}
+	return func(c echo.Context) error {
+		req := c.Request()
+		if !s.isHTTPS(req) && req.URL.Path != "/healthz" && req.URL.Path != "/readyz" {
+			return c.Redirect(http.StatusMovedPermanently, "https://"+req.Host+req.URL.RequestURI())
 		}
 		return next(c)
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,6 +50,22 @@ func limitParam(c echo.Context) (int, error) {
 		n = -1 // out of range whatever its size; the app says so with 422
 	}
 	return n, nil
+}
+
+// textParams reads free-text query parameters, refusing a NUL character
+// in any of them (422 null_characters_not_allowed, as Django's
+// ProhibitNullCharactersValidator does in every form field). Parameters
+// that are parsed (ids, dates, limits, cursors) refuse it by their syntax.
+func textParams(c echo.Context, names ...string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, name := range names {
+		v := c.QueryParam(name)
+		if strings.IndexByte(v, 0) >= 0 {
+			return nil, nulField(name)
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 func badParam(field, code, key string) error {

@@ -29,25 +29,27 @@ func NewProjectsAPI(svc *appprojects.Service, secretKey string, log *slog.Logger
 	return &ProjectsAPI{svc: svc, cursors: newCursorCodec(secretKey), log: log}
 }
 
-// Register adds the routes to the /api/v1 group, all behind auth.
+// Register adds the routes to the /api/v1 group, all behind auth. auth is
+// attached to each route, not to a sub-group: echo gives a group with
+// middleware catch-all routes, which would answer 401 to unknown paths and
+// to known paths with a method they lack, instead of 404 and 405.
 func (p *ProjectsAPI) Register(api *echo.Group, auth echo.MiddlewareFunc) {
-	g := api.Group("", auth)
-	g.GET("/projects", p.listProjects)
-	g.POST("/projects", p.createProject)
-	g.GET("/projects/:id", p.getProject)
-	g.PATCH("/projects/:id", p.updateProject)
-	g.DELETE("/projects/:id", p.deleteProject)
-	g.GET("/projects/:id/members", p.listMembers)
-	g.POST("/projects/:id/members", p.addMember)
-	g.PATCH("/projects/:id/members/:user_id", p.setMemberRole)
-	g.DELETE("/projects/:id/members/:user_id", p.removeMember)
-	g.GET("/projects/:id/tasks", p.listTasks)
-	g.POST("/projects/:id/tasks", p.createTask)
-	g.GET("/tasks/:id", p.getTask)
-	g.PATCH("/tasks/:id", p.updateTask)
-	g.DELETE("/tasks/:id", p.deleteTask)
-	g.GET("/tasks/:id/comments", p.listComments)
-	g.POST("/tasks/:id/comments", p.addComment)
+	api.GET("/projects", p.listProjects, auth)
+	api.POST("/projects", p.createProject, auth)
+	api.GET("/projects/:id", p.getProject, auth)
+	api.PATCH("/projects/:id", p.updateProject, auth)
+	api.DELETE("/projects/:id", p.deleteProject, auth)
+	api.GET("/projects/:id/members", p.listMembers, auth)
+	api.POST("/projects/:id/members", p.addMember, auth)
+	api.PATCH("/projects/:id/members/:user_id", p.setMemberRole, auth)
+	api.DELETE("/projects/:id/members/:user_id", p.removeMember, auth)
+	api.GET("/projects/:id/tasks", p.listTasks, auth)
+	api.POST("/projects/:id/tasks", p.createTask, auth)
+	api.GET("/tasks/:id", p.getTask, auth)
+	api.PATCH("/tasks/:id", p.updateTask, auth)
+	api.DELETE("/tasks/:id", p.deleteTask, auth)
+	api.GET("/tasks/:id/comments", p.listComments, auth)
+	api.POST("/tasks/:id/comments", p.addComment, auth)
 }
 
 type projectDTO struct {
@@ -102,7 +104,7 @@ func (p *ProjectsAPI) createProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, replayed, etag(v.Project.ID, v.Project.Version), projectOut(v))
+	return created(c, replayed, etag(kindProject, v.Project.ID, v.Project.Version), projectOut(v))
 }
 
 func (p *ProjectsAPI) getProject(c echo.Context) error {
@@ -114,7 +116,7 @@ func (p *ProjectsAPI) getProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return conditionalGet(c, etag(v.Project.ID, v.Project.Version), projectOut(v))
+	return conditionalGet(c, etag(kindProject, v.Project.ID, v.Project.Version), projectOut(v))
 }
 
 func (p *ProjectsAPI) updateProject(c echo.Context) error {
@@ -122,7 +124,7 @@ func (p *ProjectsAPI) updateProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ifMatch, err := ifMatchVersions(c, id)
+	ifMatch, err := ifMatchVersions(c, kindProject, id)
 	if err != nil {
 		return err
 	}
@@ -141,7 +143,7 @@ func (p *ProjectsAPI) updateProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", etag(v.Project.ID, v.Project.Version))
+	c.Response().Header().Set("ETag", etag(kindProject, v.Project.ID, v.Project.Version))
 	return c.JSON(http.StatusOK, projectOut(v))
 }
 
@@ -150,7 +152,7 @@ func (p *ProjectsAPI) deleteProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ifMatch, err := ifMatchVersions(c, id)
+	ifMatch, err := ifMatchVersions(c, kindProject, id)
 	if err != nil {
 		return err
 	}

@@ -46,17 +46,23 @@ type HTTPConfig struct {
 type SecurityConfig struct {
 	// Debug shows internal error details in problem documents; bootstrap
 	// never sets it in production.
-	Debug                 bool
-	AllowedHosts          []string // empty or "*": any Host
-	HSTSSeconds           int      // 0: no Strict-Transport-Security
+	Debug        bool
+	AllowedHosts []string // "*": any Host; empty: any Host unless FailClosedHosts
+	// FailClosedHosts makes an empty AllowedHosts refuse every Host, as
+	// Django does with DEBUG off; bootstrap sets it in production.
+	FailClosedHosts       bool
+	HSTSSeconds           int // 0: no Strict-Transport-Security
 	HSTSIncludeSubdomains bool
 	HSTSPreload           bool
 	SSLRedirect           bool
-	ProxySSLHeader        string // the trusted proxy's scheme header; "": no proxy is trusted
-	ContentTypeNosniff    bool
-	ReferrerPolicy        string
-	CrossOriginOpener     string
-	FrameOptions          string
+	ProxySSLHeader        string // the trusted proxy's scheme header; "": none
+	// TrustedProxies are CIDR ranges (or addresses) of the proxies whose
+	// X-Forwarded-For and scheme header are believed; empty: nobody's.
+	TrustedProxies     []string
+	ContentTypeNosniff bool
+	ReferrerPolicy     string
+	CrossOriginOpener  string
+	FrameOptions       string
 	// CORSAllowedOrigins may call the API cross-origin with credentials
 	// (exact origins); empty: CORS is off.
 	CORSAllowedOrigins []string
@@ -88,6 +94,7 @@ type Server struct {
 	// middleware and chain: see use (chain.go).
 	middleware []echo.MiddlewareFunc
 	chain      echo.HandlerFunc
+	proxies    trustedProxies
 }
 
 // New builds the router with every module's routes. It does not listen yet.
@@ -96,21 +103,28 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug, openapi: doc, served: make(chan struct{})}
+	proxies, err := parseTrustedProxies(cfg.Security.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug, openapi: doc, served: make(chan struct{}), proxies: proxies}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	// The client address feeds throttling, so it must not be spoofable:
-	// X-Forwarded-For is trusted only behind a configured proxy (and then
-	// only from private-range hops, where a load balancer lives).
-	if cfg.Security.ProxySSLHeader != "" {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	} else {
-		e.IPExtractor = echo.ExtractIPDirect()
+	// The client address feeds the throttles, so it must not be spoofable:
+	// X-Forwarded-For is read only from ONIT_TRUSTED_PROXIES peers, never
+	// from any private address as echo's own extractor would.
+	e.IPExtractor = proxies.ipExtractor
+	if cfg.Security.FailClosedHosts && len(cfg.Security.AllowedHosts) == 0 {
+		log.Warn("ONIT_ALLOWED_HOSTS is empty: every request is refused with 400 until it names the site's hosts (onit.W020)")
 	}
 	// observeRequests (metrics.go) is outermost so it sees the final status.
-	s.use(s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
-		s.hostMiddleware, s.securityHeaders, s.bodyLimit, s.requestTimeout, s.readYourWrites)
+	// The security headers come before the host check, so its 400 carries
+	// them too, and the HTTPS redirect after it, so a foreign Host is never
+	// redirected to.
+	e.Pre(headAsGet)
+	s.use(restoreHead, s.observeRequests, s.requestIDMiddleware, s.languageMiddleware, s.accessLog, s.recoverMiddleware,
+		s.securityHeaders, s.hostMiddleware, s.sslRedirect, s.bodyLimit, s.requestTimeout, s.readYourWrites)
 	if len(cfg.Security.CORSAllowedOrigins) > 0 {
 		s.use(cors(cfg.Security.CORSAllowedOrigins)) // cors.go; before any route's authentication
 	}

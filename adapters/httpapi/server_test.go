@@ -238,15 +238,18 @@ func TestReadiness(t *testing.T) {
 func TestSecurityHeaders(t *testing.T) {
 	sec := productionSecurity()
 	sec.AllowedHosts = []string{"onit.example.com", ".api.example.com"}
+	sec.TrustedProxies = []string{"192.0.2.0/24"} // httptest's peer
 	s := newTestServer(t, sec)
 	tests := []struct {
 		name     string
+		remote   string
 		hdr      []string
 		host     string
 		status   int
 		wantHSTS bool
 	}{
 		{name: "https via proxy", hdr: []string{"X-Forwarded-Proto", "https"}, host: "onit.example.com", status: 200, wantHSTS: true},
+		{name: "scheme header from an untrusted peer", remote: "198.51.100.7:4000", hdr: []string{"X-Forwarded-Proto", "https"}, host: "onit.example.com", status: 200},
 		{name: "plain http gets no HSTS", host: "onit.example.com", status: 200},
 		{name: "subdomain allowed", host: "eu.api.example.com", status: 200},
 		{name: "foreign host", host: "evil.example.net", status: 400},
@@ -255,6 +258,9 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest("GET", "/healthz", nil)
 			req.Host = tt.host
+			if tt.remote != "" {
+				req.RemoteAddr = tt.remote
+			}
 			for i := 0; i+1 < len(tt.hdr); i += 2 {
 				req.Header.Set(tt.hdr[i], tt.hdr[i+1])
 			}
@@ -345,14 +351,31 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 }
 
 func FuzzDecodeStrict(f *testing.F) {
-	for _, seed := range []string{`{"title":"a"}`, `{"title":"a","title":"b"}`, `{"count":1e400}`, `[]`, `{"a":{"b":[1,{"c":2,"c":3}]}}`, "\xff", `{"title":"\u0000"}`} {
+	for _, seed := range []string{`{"title":"a"}`, `{"title":"a","title":"b"}`, `{"count":1e400}`, `[]`, `{"a":{"b":[1,{"c":2,"c":3}]}}`, "\xff", `{"title":"\u0000"}`,
+		`{"title":"a","TITLE":"b"}`, `{"Title":"a"}`, `{"priority":"low","PRIORITY":"high"}`, `{"\u017ftatus":"x"}`, `{"title":"a\u0000b"}`} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var s sample
 		err := decodeStrict(body, &s)
-		if err != nil && classify(err).status >= 500 {
-			t.Fatalf("decode error classified as %d: %v", classify(err).status, err)
+		if err != nil {
+			if classify(err).status >= 500 {
+				t.Fatalf("decode error classified as %d: %v", classify(err).status, err)
+			}
+			return
+		}
+		// Accepted: every key is exactly a field's name, no text holds NUL.
+		var m map[string]any
+		if json.Unmarshal(body, &m) != nil {
+			return // null or another non-object the decoder accepts
+		}
+		for k, v := range m {
+			if k != "title" && k != "priority" && k != "count" {
+				t.Fatalf("accepted key %q", k)
+			}
+			if str, ok := v.(string); ok && strings.IndexByte(str, 0) >= 0 {
+				t.Fatalf("accepted a NUL in %q", k)
+			}
 		}
 	})
 }

@@ -170,18 +170,19 @@ func (p *ProjectsAPI) listTasks(c echo.Context) error {
 // project, order and filters a cursor is bound to. Values' syntax is checked
 // here (400); their meaning (known enum values, limit range) by the app (422).
 func taskQuery(c echo.Context, pid int64) (ports.TaskQuery, string, error) {
-	q := ports.TaskQuery{ProjectID: pid, Order: ports.TaskOrder(c.QueryParam("order"))}
+	text, err := textParams(c, "order", "status", "priority", "q")
+	if err != nil {
+		return ports.TaskQuery{}, "", err
+	}
+	q := ports.TaskQuery{ProjectID: pid, Order: ports.TaskOrder(text[0])}
 	if q.Order == "" {
 		q.Order = ports.OrderNewest
 	}
-	var err error
 	if q.Limit, err = limitParam(c); err != nil {
 		return q, "", err
 	}
 	f := &q.Filter
-	f.Status = dp.Status(c.QueryParam("status"))
-	f.Priority = dp.Priority(c.QueryParam("priority"))
-	f.Query = c.QueryParam("q")
+	f.Status, f.Priority, f.Query = dp.Status(text[1]), dp.Priority(text[2]), text[3]
 	if s := c.QueryParam("assignee_id"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
@@ -253,7 +254,7 @@ func (p *ProjectsAPI) createTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, replayed, etag(t.ID, t.Version), taskOut(t))
+	return created(c, replayed, etag(kindTask, t.ID, t.Version), taskOut(t))
 }
 
 func (p *ProjectsAPI) getTask(c echo.Context) error {
@@ -265,7 +266,7 @@ func (p *ProjectsAPI) getTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return conditionalGet(c, etag(t.ID, t.Version), taskOut(t))
+	return conditionalGet(c, etag(kindTask, t.ID, t.Version), taskOut(t))
 }
 
 func (p *ProjectsAPI) updateTask(c echo.Context) error {
@@ -273,7 +274,7 @@ func (p *ProjectsAPI) updateTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ifMatch, err := ifMatchVersions(c, id)
+	ifMatch, err := ifMatchVersions(c, kindTask, id)
 	if err != nil {
 		return err
 	}
@@ -289,7 +290,7 @@ func (p *ProjectsAPI) updateTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", etag(t.ID, t.Version))
+	c.Response().Header().Set("ETag", etag(kindTask, t.ID, t.Version))
 	return c.JSON(http.StatusOK, taskOut(t))
 }
 
@@ -298,7 +299,7 @@ func (p *ProjectsAPI) deleteTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ifMatch, err := ifMatchVersions(c, id)
+	ifMatch, err := ifMatchVersions(c, kindTask, id)
 	if err != nil {
 		return err
 	}

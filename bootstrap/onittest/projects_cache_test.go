@@ -56,7 +56,7 @@ func TestProjectsCacheReadYourWritesAcrossInstances(t *testing.T) {
 				t.Errorf("round %d: completed_at %v with status %s", i, got.CompletedAt, status)
 			}
 			// A conditional GET with the old tag is not answered 304.
-			if r := reader.Do(t, "GET", taskPath(task.ID), nil, alice.with("If-None-Match", fmt.Sprintf(`"%d-%d"`, task.ID, before.Version))...); r.Status != http.StatusOK {
+			if r := reader.Do(t, "GET", taskPath(task.ID), nil, alice.with("If-None-Match", fmt.Sprintf(`"task-%d-%d"`, task.ID, before.Version))...); r.Status != http.StatusOK {
 				t.Errorf("round %d: If-None-Match of the old version = %d", i, r.Status)
 			}
 		}

@@ -75,6 +75,18 @@ func TestProjectsBadInput(t *testing.T) {
 		{"empty comment", "POST", taskPath(task.ID, "/comments"), map[string]any{"body": ""}, 422, []string{"body:required"}},
 		{"5,001-character comment", "POST", taskPath(task.ID, "/comments"), map[string]any{"body": strings.Repeat("c", 5001)}, 422, []string{"body:max"}},
 
+		// Field names match exactly (encoding/json alone folds case and ſ → s).
+		{"upper-case twin of a field", "POST", projectPath(p.ID, "/members"), map[string]any{"email": "x@example.com", "role": "member", "ROLE": "owner"}, 400, []string{"ROLE:unknown_field"}},
+		{"long s folds to status", "PATCH", taskPath(task.ID), map[string]any{"ſtatus": "done"}, 400, []string{"ſtatus:unknown_field"}},
+		{"capitalised title", "POST", tasks, map[string]any{"Title": "a"}, 400, []string{"Title:unknown_field"}},
+
+		// NUL characters are refused in every text input (Django's ProhibitNullCharactersValidator).
+		{"NUL in a task title", "POST", tasks, map[string]any{"title": "a\u0000b"}, 422, []string{"title:null_characters_not_allowed"}},
+		{"NUL in a task patch", "PATCH", taskPath(task.ID), map[string]any{"description": "\u0000"}, 422, []string{"description:null_characters_not_allowed"}},
+		{"NUL in a project name", "POST", "/api/v1/projects", map[string]any{"name": "a\u0000b"}, 422, []string{"name:null_characters_not_allowed"}},
+		{"NUL in a comment", "POST", taskPath(task.ID, "/comments"), map[string]any{"body": "a\u0000b"}, 422, []string{"body:null_characters_not_allowed"}},
+		{"NUL in the q filter", "GET", tasks + "?q=a%00b", nil, 422, []string{"q:null_characters_not_allowed"}},
+
 		// Query parameters.
 		{"limit=0", "GET", tasks + "?limit=0", nil, 422, []string{"limit:range"}},
 		{"limit=101", "GET", tasks + "?limit=101", nil, 422, []string{"limit:range"}},

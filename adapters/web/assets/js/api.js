@@ -93,7 +93,7 @@ export async function listAll(path) {
 
 /**
  * taskETag is the If-Match validator of a task as listed: the API derives
- * a task's ETag from its id and version ("<id>-<version>"), and lists do
- * not carry per-item ETags.
+ * a task's ETag from its kind, id and version ("task-<id>-<version>"), and
+ * lists do not carry per-item ETags.
  */
-export function taskETag(task) { return `"${task.id}-${task.version}"`; }
+export function taskETag(task) { return `"task-${task.id}-${task.version}"`; }
