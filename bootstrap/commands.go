@@ -195,7 +195,8 @@ func (b *backend) Housekeeping(ctx context.Context) (cli.Housekeeper, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := housekeeping.New(mysql.NewSessionRepository(db), mysql.NewIdempotencyRepository(db), system.Clock{},
+	svc := housekeeping.New(mysql.NewSessionRepository(db), mysql.NewIdempotencyRepository(db),
+		mysql.NewPasswordResetRepository(db), system.Clock{},
 		housekeeping.Config{IdempotencyTTL: s.Idempotency.IdempotencyTTL})
 	return svc, func() { _ = db.Close() }, nil
 }

@@ -36,7 +36,7 @@ func TestHousekeepingCommand(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	if want := "deleted 2 expired sessions and 1 expired idempotency records"; len(out) < len(want) || out[:len(want)] != want {
+	if want := "deleted 2 expired sessions, 1 expired idempotency records and 0 expired password resets"; len(out) < len(want) || out[:len(want)] != want {
 		t.Errorf("stdout = %q, want it to start with %q", out, want)
 	}
 	for table, want := range map[string]int{"sessions": 1, "idempotency_keys": 1} {

@@ -12,7 +12,7 @@ import (
 func housekeepingCommand() *command {
 	return &command{
 		name:    "housekeeping",
-		summary: "delete expired sessions and idempotency records in bounded batches (run it from a schedule)",
+		summary: "delete expired sessions, idempotency records and password-reset tokens in bounded batches (run it from a schedule)",
 		run: func(ctx context.Context, inv *invocation) error {
 			h, release, err := inv.backend().Housekeeping(ctx)
 			if err != nil {
@@ -21,8 +21,8 @@ func housekeepingCommand() *command {
 			defer release()
 			rep, err := h.Run(ctx)
 			// The counts are true also when one part failed: print them first.
-			fmt.Fprintf(inv.stdio.Out, "deleted %d expired sessions and %d expired idempotency records in %s\n",
-				rep.Sessions, rep.IdempotencyRecords, rep.Duration.Round(time.Millisecond))
+			fmt.Fprintf(inv.stdio.Out, "deleted %d expired sessions, %d expired idempotency records and %d expired password resets in %s\n",
+				rep.Sessions, rep.IdempotencyRecords, rep.PasswordResets, rep.Duration.Round(time.Millisecond))
 			return err
 		},
 	}

@@ -199,20 +199,5 @@ func (p *PasswordResetRepository) MarkUsed(ctx context.Context, hash string, now
 
 // DeleteExpired removes resets expired at now in batches.
 func (p *PasswordResetRepository) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
-	var total int64
-	for {
-		res, err := p.db.NewDelete().TableExpr("password_resets").
-			Where("expires_at <= ?", dbTime(now)).Limit(expiredBatch).Exec(ctx)
-		if err != nil {
-			return total, MapError(err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, MapError(err)
-		}
-		total += n
-		if n < expiredBatch {
-			return total, nil
-		}
-	}
+	return deleteInBatches(ctx, p.db, "password_resets", "expires_at <= ?", dbTime(now))
 }

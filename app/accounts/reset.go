@@ -219,14 +219,6 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, newPassword, 
 	return nil
 }
 
-// ClearExpiredResets deletes expired reset tokens and returns how many.
-func (s *Service) ClearExpiredResets(ctx context.Context) (int64, error) {
-	if s.resets == nil {
-		return 0, nil
-	}
-	return s.resets.repo.DeleteExpired(ctx, s.clock.Now())
-}
-
 // resetClientCheck counts a reset request from the client address.
 func (s *Service) resetClientCheck(ctx context.Context, clientAddr string) error {
 	cfg := s.resets.cfg

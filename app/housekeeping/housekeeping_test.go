@@ -27,7 +27,7 @@ func TestRun(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ttl := 24 * time.Hour
-	setup := func(t *testing.T) (*memory.SessionRepository, *memory.IdempotencyRepository) {
+	setup := func(t *testing.T) (*memory.SessionRepository, *memory.IdempotencyRepository, *memory.PasswordResetRepository) {
 		t.Helper()
 		sessions := memory.NewSessionRepository()
 		for i, exp := range []time.Time{now.Add(-time.Hour), now, now.Add(time.Hour)} {
@@ -43,31 +43,41 @@ func TestRun(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		return sessions, idem
+		resets := memory.NewPasswordResetRepository()
+		for i, exp := range []time.Time{now.Add(-time.Minute), now.Add(time.Hour)} {
+			r := accounts.PasswordReset{TokenHash: string(rune('r' + i)), UserID: 1, CreatedAt: now.Add(-time.Hour), ExpiresAt: exp}
+			if err := resets.Create(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return sessions, idem, resets
 	}
 
 	t.Run("deletes what expired, keeps the rest", func(t *testing.T) {
-		sessions, idem := setup(t)
-		svc := housekeeping.New(sessions, idem, clock{now}, housekeeping.Config{IdempotencyTTL: ttl})
+		sessions, idem, resets := setup(t)
+		svc := housekeeping.New(sessions, idem, resets, clock{now}, housekeeping.Config{IdempotencyTTL: ttl})
 		rep, err := svc.Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// A session expiring exactly now has expired (accounts.Session.Expired).
-		if rep.Sessions != 2 || rep.IdempotencyRecords != 1 {
-			t.Errorf("report = %+v, want 2 sessions and 1 idempotency record", rep)
+		if rep.Sessions != 2 || rep.IdempotencyRecords != 1 || rep.PasswordResets != 1 {
+			t.Errorf("report = %+v, want 2 sessions, 1 idempotency record and 1 password reset", rep)
+		}
+		if _, err := resets.ByHash(ctx, "s"); err != nil {
+			t.Errorf("the live reset was deleted: %v", err)
 		}
 		if _, err := idem.Get(ctx, 1, "l"); err != nil {
 			t.Errorf("the record inside the TTL was deleted: %v", err)
 		}
-		if rep, _ := svc.Run(ctx); rep.Sessions != 0 || rep.IdempotencyRecords != 0 {
+		if rep, _ := svc.Run(ctx); rep.Sessions != 0 || rep.IdempotencyRecords != 0 || rep.PasswordResets != 0 {
 			t.Errorf("second run = %+v, want nothing left to delete", rep)
 		}
 	})
 
 	t.Run("one part failing does not stop the other", func(t *testing.T) {
-		sessions, idem := setup(t)
-		svc := housekeeping.New(sessions, failingPurge{idem}, clock{now}, housekeeping.Config{IdempotencyTTL: ttl})
+		sessions, idem, resets := setup(t)
+		svc := housekeeping.New(sessions, failingPurge{idem}, resets, clock{now}, housekeeping.Config{IdempotencyTTL: ttl})
 		rep, err := svc.Run(ctx)
 		if err == nil {
 			t.Fatal("Run hid the failed purge")
