@@ -60,9 +60,9 @@ func scanBody(body []byte, dst reflect.Type) error {
 		return top.elem
 	}
 	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil
+		tok, ok := nextToken(dec)
+		if !ok {
+			break // a syntax error: the real decode reports it
 		}
 		var top *frame
 		if len(stack) > 0 {
@@ -113,9 +113,17 @@ func scanBody(body []byte, dst reflect.Type) error {
 			}
 		}
 		if len(stack) == 0 && !dec.More() {
-			return nil
+			break
 		}
 	}
+	return nil
+}
+
+// nextToken is dec.Token without the error, which scanBody leaves to the
+// real decode to report.
+func nextToken(dec *json.Decoder) (json.Token, bool) {
+	tok, err := dec.Token()
+	return tok, err == nil
 }
 
 // nulField is the refusal of a NUL character in a text input.
