@@ -25,9 +25,11 @@ type ProjectRepository interface {
 	// on the version read, so without row locks (embedded engines) a lost race
 	// is PreconditionFailed rather than a lost update.
 	Update(ctx context.Context, id int64, fn func(*projects.Project) error) (projects.Project, error)
-	// Delete removes the project with its members, tasks and their comments.
-	// NotFound when absent.
-	Delete(ctx context.Context, id int64) error
+	// Delete removes the project with its members, tasks and their comments
+	// when its stored version is version (0: whatever it is), checked and
+	// deleted in one step so that no concurrent write slips in between.
+	// NotFound when absent; PreconditionFailed when the version differs.
+	Delete(ctx context.Context, id, version int64) error
 }
 
 // ProjectWithRole is a project as one user sees it.
@@ -142,8 +144,11 @@ type TaskRepository interface {
 	// statement. saved is false when any of that fails (the task is gone
 	// included); the caller reads again to tell which.
 	SaveIfMember(ctx context.Context, t projects.Task, prev, userID int64) (saved bool, err error)
-	// Delete removes the task and its comments. NotFound when absent.
-	Delete(ctx context.Context, id int64) error
+	// Delete removes the task and its comments when its stored version is
+	// version (0: whatever it is), checked and deleted in one step so that
+	// no concurrent write slips in between. NotFound when absent;
+	// PreconditionFailed when the version differs.
+	Delete(ctx context.Context, id, version int64) error
 	// AssignedTo returns the IDs of the project's tasks assigned to userID,
 	// ascending (a member leaving unassigns them).
 	AssignedTo(ctx context.Context, projectID, userID int64) ([]int64, error)

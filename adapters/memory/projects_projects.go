@@ -90,12 +90,18 @@ func (r *ProjectRepository) Update(_ context.Context, id int64, fn func(*dp.Proj
 	return p, nil
 }
 
-// Delete removes the project, its members, tasks and their comments.
-func (r *ProjectRepository) Delete(_ context.Context, id int64) error {
+// Delete removes the project, its members, tasks and their comments when
+// its version is version (0: any); NotFound when absent, PreconditionFailed
+// when the version differs.
+func (r *ProjectRepository) Delete(_ context.Context, id, version int64) error {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
-	if _, ok := r.s.d.projects[id]; !ok {
+	p, ok := r.s.d.projects[id]
+	if !ok {
 		return domain.ErrNotFound
+	}
+	if version != 0 && p.Version != version {
+		return domain.ErrPreconditionFailed
 	}
 	delete(r.s.d.projects, id)
 	delete(r.s.d.members, id)

@@ -171,12 +171,18 @@ func (r *TaskRepository) SaveIfMember(_ context.Context, t dp.Task, prev, userID
 	return true, nil
 }
 
-// Delete removes the task and its comments; NotFound when absent.
-func (r *TaskRepository) Delete(_ context.Context, id int64) error {
+// Delete removes the task and its comments when its version is version
+// (0: any); NotFound when absent, PreconditionFailed when the version
+// differs.
+func (r *TaskRepository) Delete(_ context.Context, id, version int64) error {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
-	if _, ok := r.s.d.tasks[id]; !ok {
+	t, ok := r.s.d.tasks[id]
+	if !ok {
 		return domain.ErrNotFound
+	}
+	if version != 0 && t.Version != version {
+		return domain.ErrPreconditionFailed
 	}
 	r.s.deleteTaskLocked(id)
 	return nil

@@ -148,12 +148,50 @@ func (r *ProjectRepository) Update(ctx context.Context, id int64, fn func(*dp.Pr
 	return n.toDomain(), nil
 }
 
-// Delete removes the project; the foreign keys cascade to its members, its
-// tasks and their comments inside the same statement, so it is atomic even
-// outside a transaction.
-func (r *ProjectRepository) Delete(ctx context.Context, id int64) error {
-	res, err := r.db.NewRaw("DELETE FROM projects WHERE id = ?", id).Exec(ctx)
-	return affectedOne(res, err, domain.ErrNotFound)
+// Delete removes the project when its version is version (0: any); the
+// foreign keys cascade to its members, its tasks and their comments inside
+// the same statement, so it is atomic even outside a transaction.
+func (r *ProjectRepository) Delete(ctx context.Context, id, version int64) error {
+	return deleteVersioned(ctx, r.db, "projects", id, version)
+}
+
+// deleteVersioned deletes the row of table with that id, guarded by the
+// version in the same statement (DELETE … WHERE id = ? AND version = ?):
+// InnoDB checks the guard on the latest committed row under its exclusive
+// lock, so a write that commits between the caller's read and the delete
+// makes the delete match nothing instead of being lost. Only when nothing
+// matched does one more read tell a moved version (PreconditionFailed)
+// from a row that is gone (NotFound); under READ COMMITTED that read sees
+// the latest commit even inside a transaction. table is a constant of the
+// callers, never input.
+func deleteVersioned(ctx context.Context, db bun.IDB, table string, id, version int64) error {
+	q, args := "DELETE FROM "+table+" WHERE id = ?", []any{id}
+	if version != 0 {
+		q += " AND version = ?"
+		args = append(args, version)
+	}
+	res, err := db.NewRaw(q, args...).Exec(ctx)
+	if err != nil {
+		return MapError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return MapError(err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if version == 0 {
+		return domain.ErrNotFound
+	}
+	var found []int64
+	if err := db.NewRaw("SELECT id FROM "+table+" WHERE id = ?", id).Scan(ctx, &found); err != nil {
+		return MapError(err)
+	}
+	if len(found) == 0 {
+		return domain.ErrNotFound
+	}
+	return domain.ErrPreconditionFailed
 }
 
 // casResult maps a compare-and-set UPDATE's outcome: no row changed means

@@ -345,10 +345,10 @@ func (r *TaskRepository) SaveIfMember(ctx context.Context, t dp.Task, prev, user
 	return affected > 0, nil
 }
 
-// Delete removes the task; comments go with it by foreign-key cascade.
-func (r *TaskRepository) Delete(ctx context.Context, id int64) error {
-	res, err := r.db.NewRaw("DELETE FROM tasks WHERE id = ?", id).Exec(ctx)
-	return affectedOne(res, err, domain.ErrNotFound)
+// Delete removes the task when its version is version (0: any); comments
+// go with it by foreign-key cascade. See deleteVersioned.
+func (r *TaskRepository) Delete(ctx context.Context, id, version int64) error {
+	return deleteVersioned(ctx, r.db, "tasks", id, version)
 }
 
 // AssignedTo returns the IDs of the project's tasks assigned to userID,

@@ -73,3 +73,13 @@ func versionMatches(ifMatch []int64, v int64) bool {
 	}
 	return false
 }
+
+// guardVersion is the version a conditional delete must still find: the
+// one read (which versionMatches accepted) when If-Match was given, 0 (any)
+// when it was not.
+func guardVersion(ifMatch []int64, read int64) int64 {
+	if ifMatch == nil {
+		return 0
+	}
+	return read
+}

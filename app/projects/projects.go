@@ -97,7 +97,9 @@ func (s *Service) UpdateProject(ctx context.Context, caller, id int64, c dp.Proj
 }
 
 // DeleteProject deletes a project with its members, tasks and comments in
-// one transaction; owners only.
+// one transaction; owners only. With If-Match the delete is guarded by the
+// version that matched, in the same statement, so a concurrent PATCH that
+// commits after the read makes it PreconditionFailed, never lost.
 func (s *Service) DeleteProject(ctx context.Context, caller, id int64, ifMatch []int64) error {
 	err := s.uow.Transact(ctx, func(ctx context.Context, r ports.Repos) error {
 		p, role, err := r.Projects.ByIDForUser(ctx, id, caller)
@@ -110,7 +112,7 @@ func (s *Service) DeleteProject(ctx context.Context, caller, id int64, ifMatch [
 		if !versionMatches(ifMatch, p.Version) {
 			return domain.ErrPreconditionFailed
 		}
-		return r.Projects.Delete(ctx, id)
+		return r.Projects.Delete(ctx, id, guardVersion(ifMatch, p.Version))
 	})
 	if err == nil {
 		s.cache.DropProject(ctx, id)

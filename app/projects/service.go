@@ -24,6 +24,8 @@
 //	PATCH project                  3 MySQL, 1 Redis
 //	DELETE task                    3 MySQL, 1 Redis
 //	DELETE project                 2 MySQL (foreign keys cascade), 1 Redis
+//	  (with If-Match the DELETE carries the version; when a concurrent
+//	  write moved it, one more read tells 412 from 404)
 //	POST member                    4 MySQL (+1 user lookup, +1 with Idempotency-Key), 2 Redis
 //	PATCH/DELETE member            4-5 MySQL, 1 Redis
 //

@@ -185,7 +185,10 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 // losing to concurrent writers; past it the client is told Conflict.
 const maxWriteAttempts = 3
 
-// DeleteTask deletes a task and its comments; any member may.
+// DeleteTask deletes a task and its comments; any member may. With
+// If-Match the delete is guarded by the version that matched, in the same
+// statement, so a concurrent PATCH that commits after the read makes it
+// PreconditionFailed, never lost.
 func (s *Service) DeleteTask(ctx context.Context, caller, id int64, ifMatch []int64) error {
 	var projectID int64
 	err := s.uow.Transact(ctx, func(ctx context.Context, r ports.Repos) error {
@@ -200,7 +203,7 @@ func (s *Service) DeleteTask(ctx context.Context, caller, id int64, ifMatch []in
 			return domain.ErrPreconditionFailed
 		}
 		projectID = t.ProjectID
-		return r.Tasks.Delete(ctx, id)
+		return r.Tasks.Delete(ctx, id, guardVersion(ifMatch, t.Version))
 	})
 	if err == nil {
 		s.cache.DropTask(ctx, projectID, id)

@@ -142,7 +142,11 @@ func ProjectRepository(t *testing.T, f ProjectsFixture) {
 		if err := r.Comments.Create(ctx, &c); err != nil {
 			t.Fatal(err)
 		}
-		if err := r.Projects.Delete(ctx, p.ID); err != nil {
+		assertKind(t, "Delete at another version", r.Projects.Delete(ctx, p.ID, p.Version+1), domain.KindPreconditionFailed)
+		if _, err := r.Projects.ByID(ctx, p.ID); err != nil {
+			t.Fatalf("a refused Delete removed the project: %v", err)
+		}
+		if err := r.Projects.Delete(ctx, p.ID, p.Version); err != nil {
 			t.Fatal(err)
 		}
 		_, err := r.Projects.ByID(ctx, p.ID)
@@ -155,7 +159,8 @@ func ProjectRepository(t *testing.T, f ProjectsFixture) {
 		if cs, _ := r.Comments.List(ctx, tk.ID, 0, 10); len(cs) != 0 {
 			t.Fatalf("comments survived: %+v", cs)
 		}
-		assertKind(t, "Delete twice", r.Projects.Delete(ctx, p.ID), domain.KindNotFound)
+		assertKind(t, "Delete twice", r.Projects.Delete(ctx, p.ID, 0), domain.KindNotFound)
+		assertKind(t, "Delete twice at a version", r.Projects.Delete(ctx, p.ID, p.Version), domain.KindNotFound)
 	})
 }
 

@@ -77,12 +77,25 @@ func TaskRepository(t *testing.T, f ProjectsFixture) {
 		if err := r.Comments.Create(ctx, &c); err != nil {
 			t.Fatal(err)
 		}
-		if err := r.Tasks.Delete(ctx, tk.ID); err != nil {
+		// A delete guarded by a version that has since moved matches nothing.
+		moved, err := r.Tasks.Update(ctx, tk.ID, func(t *dp.Task) error {
+			title := "moved on"
+			return t.Apply(dp.TaskChanges{Title: &title}, base.Add(time.Minute))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertKind(t, "Delete at the old version", r.Tasks.Delete(ctx, tk.ID, tk.Version), domain.KindPreconditionFailed)
+		if _, err := r.Tasks.ByID(ctx, tk.ID); err != nil {
+			t.Fatalf("a refused Delete removed the task: %v", err)
+		}
+		if err := r.Tasks.Delete(ctx, tk.ID, moved.Version); err != nil {
 			t.Fatal(err)
 		}
 		_, err = r.Tasks.ByID(ctx, tk.ID)
 		assertKind(t, "ByID deleted", err, domain.KindNotFound)
-		assertKind(t, "Delete twice", r.Tasks.Delete(ctx, tk.ID), domain.KindNotFound)
+		assertKind(t, "Delete twice", r.Tasks.Delete(ctx, tk.ID, 0), domain.KindNotFound)
+		assertKind(t, "Delete twice at a version", r.Tasks.Delete(ctx, tk.ID, moved.Version), domain.KindNotFound)
 		if cs, _ := r.Comments.List(ctx, tk.ID, 0, 10); len(cs) != 0 {
 			t.Fatalf("comments survived their task: %+v", cs)
 		}
