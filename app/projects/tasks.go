@@ -182,8 +182,12 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 }
 
 // maxWriteAttempts bounds the read-and-write rounds of a write that keeps
-// losing to concurrent writers; past it the client is told Conflict.
-const maxWriteAttempts = 3
+// losing to concurrent writers; past it the client is told Conflict. Each
+// round one of the writers holding the same version wins, so a writer
+// without If-Match among n concurrent ones needs up to n rounds: 10 keeps
+// last-writer-wins for every realistic burst on one task (a row lock
+// used to serialise them) while still bounding a pathological one.
+const maxWriteAttempts = 10
 
 // DeleteTask deletes a task and its comments; any member may. With
 // If-Match the delete is guarded by the version that matched, in the same
