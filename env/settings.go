@@ -185,6 +185,7 @@ type Static struct {
 type Metrics struct {
 	MetricsAddr  string `env:"ONIT_METRICS_ADDR" help:"separate listen address for /metrics (empty: served on the API port, token required outside development)"`
 	MetricsToken string `env:"ONIT_METRICS_TOKEN" secret:"true" help:"bearer token required on /metrics"`
+	PprofAddr    string `env:"ONIT_PPROF_ADDR" help:"loopback address serving net/http/pprof under /debug/pprof/ (empty: off; other hosts are refused)"`
 }
 
 // Checks configures onit check.
