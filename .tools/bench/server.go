@@ -120,6 +120,7 @@ type server struct {
 	logFile     *os.File
 	stopTimeout time.Duration
 	readyPath   string // answers 200 once the process serves
+	pprofAddr   string // host:port of net/http/pprof; empty: not served
 }
 
 // serverConfig is what the harness decides about the server it starts.
@@ -131,7 +132,8 @@ type serverConfig struct {
 	redisAddr    string
 	redisPrefix  string
 	metricsToken string
-	iterations   int // 0: the production default
+	iterations   int  // 0: the production default
+	pprof        bool // serve net/http/pprof on a loopback port (--cpuprofile)
 }
 
 // freeAddr finds a free loopback port. Another process could take it
@@ -149,7 +151,7 @@ func freeAddr(ctx context.Context) (string, error) {
 // serverEnv is the server's environment: production defaults with only
 // what loopback and a benchmark need changed. The caller's ONIT_* variables
 // are dropped so a developer's .env-style exports cannot skew the numbers.
-func serverEnv(parent []string, c serverConfig, addr string) []string {
+func serverEnv(parent []string, c serverConfig, addr, pprof string) []string {
 	var out []string
 	for _, kv := range parent {
 		if !strings.HasPrefix(kv, "ONIT_") {
@@ -183,6 +185,9 @@ func serverEnv(parent []string, c serverConfig, addr string) []string {
 	if c.iterations > 0 {
 		out = append(out, fmt.Sprintf("ONIT_PASSWORD_ITERATIONS=%d", c.iterations))
 	}
+	if pprof != "" {
+		out = append(out, "ONIT_PPROF_ADDR="+pprof)
+	}
 	return out
 }
 
@@ -205,7 +210,14 @@ func startServer(ctx context.Context, c serverConfig) (*server, error) {
 	// A temporary working directory: the binary reads ./.env, and the
 	// developer's must not leak into the measurement.
 	cmd.Dir = c.workDir
-	cmd.Env = serverEnv(os.Environ(), c, addr)
+	pprof := ""
+	if c.pprof {
+		if pprof, err = freeAddr(ctx); err != nil {
+			logFile.Close()
+			return nil, err
+		}
+	}
+	cmd.Env = serverEnv(os.Environ(), c, addr, pprof)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
@@ -214,7 +226,7 @@ func startServer(ctx context.Context, c serverConfig) (*server, error) {
 	s := &server{
 		cmd: cmd, base: "http://" + addr, metricsTok: c.metricsToken,
 		exited: make(chan error, 1), logPath: c.logPath, logFile: logFile,
-		stopTimeout: 40 * time.Second, readyPath: "/readyz",
+		stopTimeout: 40 * time.Second, readyPath: "/readyz", pprofAddr: pprof,
 	}
 	go func() { s.exited <- cmd.Wait() }()
 	if err := s.waitReady(ctx, 90*time.Second); err != nil {
