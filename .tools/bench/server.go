@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -169,7 +171,10 @@ func serverEnv(parent []string, c serverConfig, addr, pprof string) []string {
 		"ONIT_REDIS_CLUSTER=false", // a single local Redis, not ElastiCache Serverless
 		"ONIT_REDIS_KEY_PREFIX="+c.redisPrefix,
 		"ONIT_ALLOWED_HOSTS=127.0.0.1",
-		"ONIT_LOG_LEVEL=warn",
+		// Production's logging (info, JSON): one access line per request
+		// is part of what a request costs, so it is measured too.
+		"ONIT_LOG_LEVEL=info",
+		"ONIT_LOG_FORMAT=json",
 		"ONIT_METRICS_TOKEN="+c.metricsToken,
 		// Every bench request comes from one address, where production has
 		// many clients behind the load balancer; the per-client login limit
@@ -270,7 +275,12 @@ func (s *server) waitReady(ctx context.Context, limit time.Duration) error {
 // stop sends SIGTERM, as a deploy would, and kills the process only if it
 // has not drained within stopTimeout.
 func (s *server) stop() error {
-	defer s.logFile.Close()
+	defer func() {
+		s.logFile.Close()
+		// The access lines (one per request, hundreds of MB in a full run)
+		// were written so their cost is measured; what is kept is the rest.
+		_ = dropAccessLines(s.logPath)
+	}()
 	select {
 	case err := <-s.exited:
 		return fmt.Errorf("server had already exited: %w", err)
@@ -341,4 +351,37 @@ func startCeiling(ctx context.Context, c ceilingConfig) (*server, error) {
 		return nil, fmt.Errorf("ceiling program: %w (log: %s)", err, c.logPath)
 	}
 	return s, nil
+}
+
+// dropAccessLines rewrites the server's JSON log without its per-request
+// access lines ("msg":"request" at info); warnings, errors and the
+// start-up and shutdown lines stay.
+func dropAccessLines(path string) error {
+	in, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := path + ".tmp"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(out)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if bytes.Contains(line, []byte(`"level":"INFO","msg":"request"`)) {
+			continue
+		}
+		// A bufio.Writer keeps its first error and returns it from Flush.
+		_, _ = w.Write(line)
+		_ = w.WriteByte('\n')
+	}
+	if err := errors.Join(sc.Err(), w.Flush(), out.Close()); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
 }
