@@ -161,7 +161,7 @@ type Throttle struct {
 	// Sign-ups and the hash pool guard the other password work.
 	RegisterLimit  int           `env:"ONIT_REGISTER_THROTTLE_CLIENT" help:"sign-up attempts per client address per window"`
 	RegisterWindow time.Duration `env:"ONIT_REGISTER_THROTTLE_WINDOW" help:"window of the per-client sign-up limit"`
-	HashWorkers    int           `env:"ONIT_PASSWORD_HASH_WORKERS" help:"password hashes running at once per instance (0: one per CPU); more wait or get 503"`
+	HashWorkers    int           `env:"ONIT_PASSWORD_HASH_WORKERS" help:"password hashes running at once per instance (0: half the CPUs, at least one); more wait or get 503"`
 }
 
 // Log configures log/slog.

@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -132,5 +133,18 @@ func TestRegisterIsThrottledPerClient(t *testing.T) {
 	in.ClientAddr, in.Email = "192.0.2.10", "bob@x.com"
 	if _, err := f.svc.Register(ctx, in); err != nil {
 		t.Fatalf("another client: %v", err)
+	}
+}
+
+// The default pool leaves half the CPUs to other requests (a login storm
+// must not starve them), never fewer than one slot.
+func TestDefaultHashWorkers(t *testing.T) {
+	for _, tt := range []struct{ cpus, want int }{{1, 1}, {2, 1}, {3, 1}, {4, 2}, {8, 4}} {
+		if got := appaccounts.DefaultHashWorkers(tt.cpus); got != tt.want {
+			t.Errorf("DefaultHashWorkers(%d) = %d, want %d", tt.cpus, got, tt.want)
+		}
+	}
+	if got, want := appaccounts.NewHashPool(0).Workers(), appaccounts.DefaultHashWorkers(runtime.NumCPU()); got != want {
+		t.Errorf("NewHashPool(0).Workers() = %d, want %d", got, want)
 	}
 }
