@@ -148,3 +148,43 @@ func TestDefaultHashWorkers(t *testing.T) {
 		t.Errorf("NewHashPool(0).Workers() = %d, want %d", got, want)
 	}
 }
+
+// A pool whose slots are taken and whose queue is full sheds at once, and
+// stops shedding when a slot frees up.
+func TestHashPoolShedsOnlyWhenFull(t *testing.T) {
+	t.Parallel()
+	p := appaccounts.NewHashPool(1)
+	if err := p.Shed(); err != nil {
+		t.Fatalf("idle pool sheds: %v", err)
+	}
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = p.Do(context.Background(), func() { close(started); <-release })
+	}()
+	<-started
+	if err := p.Shed(); err != nil {
+		t.Fatalf("busy pool with room in its queue sheds: %v", err)
+	}
+	for range 16 { // the queue of a one-slot pool
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = p.Do(context.Background(), func() {}) }()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	var err error
+	for err = p.Shed(); err == nil && time.Now().Before(deadline); err = p.Shed() {
+		time.Sleep(time.Millisecond)
+	}
+	de, ok := domain.As(err)
+	if !errors.Is(err, accounts.ErrHashBusy) || !ok || de.RetryAfter <= 0 {
+		t.Fatalf("full pool: Shed = %v, want ErrHashBusy with RetryAfter", err)
+	}
+	close(release)
+	wg.Wait()
+	if err := p.Shed(); err != nil {
+		t.Fatalf("drained pool sheds: %v", err)
+	}
+}
