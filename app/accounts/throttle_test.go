@@ -169,7 +169,7 @@ func TestHashPoolShedsOnlyWhenFull(t *testing.T) {
 	if err := p.Shed(); err != nil {
 		t.Fatalf("busy pool with room in its queue sheds: %v", err)
 	}
-	for range 16 { // the queue of a one-slot pool
+	for range 64 { // the queue of a one-slot pool
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = p.Do(context.Background(), func() {}) }()
 	}
