@@ -33,7 +33,8 @@ func InMemory(s env.Settings, logs io.Writer) fx.Option {
 		accountsModule,
 		fx.Module("sessions", fx.Invoke(useMemorySessions)),
 		// No project cache: every read goes to the memory store.
-		fx.Module("projectcache", fx.Provide(func() ports.ProjectCache { return nil })),
+		fx.Module("projectcache", fx.Provide(func() ports.ProjectCache { return nil },
+			func() ports.Revocations { return nil })),
 		projectsModule,
 		i18nModule,
 		// Request metrics stay on, as in production; their database and Redis

@@ -60,6 +60,7 @@ func Defaults(e Environment) Settings {
 			PoolSize:          20,
 			KeyPrefix:         "onit:",
 			CacheTTL:          10 * time.Minute,
+			CacheSize:         20000,
 			CommandTimeout:    150 * time.Millisecond,
 			BreakerFailures:   5,
 			BreakerOpen:       time.Second,

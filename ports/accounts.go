@@ -101,14 +101,37 @@ type Throttle interface {
 	Reset(ctx context.Context, counters ...ThrottleCounter) error
 }
 
-// Invalidation names cached session state that stopped being true: sessions
-// that were revoked and users whose record changed. Both lists may be empty.
+// Invalidation names cached state that stopped being true: sessions that
+// were revoked, users whose record changed, and projects and tasks that
+// were written. Any list may be empty.
 type Invalidation struct {
 	// Sessions are token hashes of revoked sessions.
 	Sessions []string
 	// Users are IDs of users whose record changed (profile, password,
 	// last login, deactivation): copies of them must be reloaded.
 	Users []int64
+	// Projects are projects whose record or membership changed (every
+	// membership change writes a new project version), or that were
+	// deleted: copies older than the version named must be reloaded.
+	Projects []ObjectVersion
+	// Tasks are tasks that were written or deleted, likewise.
+	Tasks []ObjectVersion
+}
+
+// ObjectVersion names one version of a project or task: copies older than
+// Version are stale. A deletion carries Deleted, which every copy is older
+// than.
+type ObjectVersion struct {
+	ID      int64
+	Version int64
+}
+
+// Deleted is the Version an ObjectVersion of a deleted object carries.
+const Deleted int64 = 1<<63 - 1
+
+// Empty reports whether inv names nothing.
+func (inv Invalidation) Empty() bool {
+	return len(inv.Sessions)+len(inv.Users)+len(inv.Projects)+len(inv.Tasks) == 0
 }
 
 // LocalSessionCache is one instance's in-process copy of live sessions and
@@ -132,7 +155,7 @@ type LocalSessionCache interface {
 }
 
 // Revocations tells every instance, this one included, to drop its local
-// copies of the sessions and users an Invalidation names.
+// copies of what an Invalidation names (sessions, users, projects, tasks).
 type Revocations interface {
 	// Publish announces inv. Unavailable when it could not be sent now;
 	// the implementation then keeps trying in the background for as long

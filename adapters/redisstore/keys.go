@@ -21,7 +21,6 @@ const DefaultPrefix = "onit:"
 //	onit:sess:{<token hash>}        or its revocation tombstone
 //	onit:thr:<kind>:{<digest>}      attempts of one throttle counter, e.g.
 //	                                thr:login_account, thr:login_client
-//	onit:proj:…, onit:task:…        projects and tasks: see ObjectCache
 //
 // The braces are a Redis Cluster hash tag: only the part inside them picks
 // the slot. Keys that one command, transaction or script must touch

@@ -82,7 +82,9 @@ func (c *mapCache) Task(_ context.Context, id, user int64) (dp.Task, dp.Role, bo
 	return t, r, ok
 }
 
-func (c *mapCache) PutProject(_ context.Context, p dp.Project, roles map[int64]dp.Role) {
+func (c *mapCache) Ticket() uint64 { return 0 }
+
+func (c *mapCache) PutProject(_ context.Context, _ uint64, p dp.Project, roles map[int64]dp.Role) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.entry(p.ID, p.Version); e != nil {
@@ -93,7 +95,7 @@ func (c *mapCache) PutProject(_ context.Context, p dp.Project, roles map[int64]d
 	}
 }
 
-func (c *mapCache) PutAccess(_ context.Context, a ports.Access) {
+func (c *mapCache) PutAccess(_ context.Context, _ uint64, a ports.Access) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.entry(a.ProjectID, a.ProjectVersion); e != nil {
@@ -101,14 +103,14 @@ func (c *mapCache) PutAccess(_ context.Context, a ports.Access) {
 	}
 }
 
-func (c *mapCache) PutTask(ctx context.Context, t dp.Task, a ports.Access) {
+func (c *mapCache) PutTask(ctx context.Context, ticket uint64, t dp.Task, a ports.Access) {
 	c.mu.Lock()
 	if old, ok := c.tasks[t.ID]; !ok || old.Version <= t.Version {
 		c.tasks[t.ID] = t
 	}
 	c.mu.Unlock()
 	if a.ProjectVersion != 0 {
-		c.PutAccess(ctx, a)
+		c.PutAccess(ctx, ticket, a)
 	}
 }
 

@@ -35,6 +35,7 @@
 package projects
 
 import (
+	"context"
 	"time"
 
 	"github.com/onitapp/onit/ports"
@@ -60,18 +61,31 @@ type Service struct {
 	uow   ports.UnitOfWork
 	repos ports.Repos // outside transactions: single consistent reads on the pool
 	cache ports.ProjectCache
+	revs  ports.Revocations
 	clock ports.Clock
 	ttl   time.Duration
 }
 
 // NewService wires the use cases. repos are the repositories outside any
 // transaction (used for single reads); uow runs every write. A nil cache
-// disables caching.
-func NewService(uow ports.UnitOfWork, repos ports.Repos, cache ports.ProjectCache, clock ports.Clock, cfg Config) *Service {
+// disables caching; revs announces every change of a project or task to
+// every instance's cache (nil: none to tell, as with a single process).
+func NewService(uow ports.UnitOfWork, repos ports.Repos, cache ports.ProjectCache, revs ports.Revocations, clock ports.Clock, cfg Config) *Service {
 	if cache == nil {
 		cache = noCache{}
 	}
-	return &Service{uow: uow, repos: repos, cache: cache, clock: clock, ttl: cfg.IdempotencyTTL}
+	return &Service{uow: uow, repos: repos, cache: cache, revs: revs, clock: clock, ttl: cfg.IdempotencyTTL}
+}
+
+// announce tells every instance that the objects inv names changed. It
+// runs after the write committed and never fails the request: each channel
+// retries its own failures in the background, and an instance that cannot
+// hear them stops trusting its copies by itself (see ports.Revocations).
+func (s *Service) announce(ctx context.Context, inv ports.Invalidation) {
+	if s.revs == nil {
+		return
+	}
+	_ = s.revs.Publish(ctx, inv) // queued for retry on failure; see above
 }
 
 // now is the clock's time in UTC at the database's microsecond precision, so

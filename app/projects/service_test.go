@@ -64,7 +64,7 @@ func newEnv(t *testing.T) *env {
 		Comments: s.Comments(), Idempotency: s.Idempotency()}
 	c := &clock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	cache := newMapCache()
-	svc := appprojects.NewService(&uow{s: s, repos: repos}, repos, cache, c, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
+	svc := appprojects.NewService(&uow{s: s, repos: repos}, repos, cache, nil, c, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
 	return &env{svc: svc, users: users, repos: repos, clock: c, cache: cache}
 }
 
