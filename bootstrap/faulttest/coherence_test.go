@@ -169,7 +169,9 @@ func TestInvalidationSubscriptionCutWhileObjectsChange(t *testing.T) {
 		}
 	}
 	slices.Sort(delays)
-	p := func(q float64) time.Duration { return delays[int(q*float64(len(delays)-1))].Round(100 * time.Microsecond) }
+	p := func(q float64) time.Duration {
+		return delays[int(q*float64(len(delays)-1))].Round(100 * time.Microsecond)
+	}
 	t.Logf("invalidation delivery A→B over %d writes (HTTP read included; shared machine): p50 %v, p99 %v, max %v",
 		len(delays), p(0.5), p(0.99), delays[len(delays)-1].Round(100*time.Microsecond))
 	if p(0.99) > deliveryBound {
