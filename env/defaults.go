@@ -59,7 +59,7 @@ func Defaults(e Environment) Settings {
 			RedisWriteTimeout: time.Second,
 			PoolSize:          20,
 			KeyPrefix:         "onit:",
-			CacheTTL:          10 * time.Minute,
+			CacheTTL:          time.Minute,
 			CacheSize:         20000,
 			CommandTimeout:    150 * time.Millisecond,
 			BreakerFailures:   5,
