@@ -64,7 +64,6 @@ var memoryModule = fx.Module("memory",
 				PasswordResets: memory.NewPasswordResetRepository(), Outbox: memory.NewOutbox()}
 		},
 		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
-		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),
 		fx.Annotate(memory.NewThrottle, fx.As(new(ports.Throttle))),
 	),
 )

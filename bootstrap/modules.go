@@ -178,7 +178,6 @@ var redisModule = fx.Module("redis",
 	fx.Provide(
 		newRedis,
 		func(cfg env.Redis) redisstore.Keys { return redisstore.Keys{Prefix: cfg.KeyPrefix} },
-		fx.Annotate(redisstore.NewSessionCache, fx.As(new(ports.SessionCache))),
 		// Redis, and an in-process throttle with the same limits while Redis fails.
 		fx.Annotate(func(c redis.UniversalClient, k redisstore.Keys, clock ports.Clock, log *slog.Logger) *appaccounts.FallbackThrottle {
 			return appaccounts.NewFallbackThrottle(redisstore.NewThrottle(c, k), memory.NewThrottle(clock), log)

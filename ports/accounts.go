@@ -47,17 +47,6 @@ type SessionRepository interface {
 	Touch(ctx context.Context, hashes []string, at time.Time) error
 }
 
-// SessionCache is a fast copy of sessions (Django's cached_db). It may lose
-// entries at any time; the repository stays the truth.
-type SessionCache interface {
-	// Get returns the session and true on a hit.
-	Get(ctx context.Context, hash string) (accounts.Session, bool, error)
-	// Set stores s until its expiry.
-	Set(ctx context.Context, s accounts.Session) error
-	// Delete drops sessions; absent ones are not an error.
-	Delete(ctx context.Context, hashes ...string) error
-}
-
 // PasswordHasher hashes and verifies passwords in Django's encoded format
 // (pbkdf2_sha256$iterations$salt$hash).
 type PasswordHasher interface {
@@ -135,7 +124,7 @@ func (inv Invalidation) Empty() bool {
 }
 
 // LocalSessionCache is one instance's in-process copy of live sessions and
-// their users, in front of the SessionCache and the repositories, so that
+// their users, in front of the repositories, so that
 // authenticating a known session costs no round trip. It is bounded in size
 // and keeps each entry only a short time. An implementation that cannot be
 // sure it hears revocations (see Revocations) answers every Get with a miss.
