@@ -60,7 +60,6 @@ func (k Keys) Tagged(kind, tag string) string {
 	return k.prefix() + kind + ":{" + tag + "}"
 }
 
-
 // Throttle is the attempt counter of one throttle kind ("login_account",
 // "register_client") and id (a normalised e-mail, a client address).
 func (k Keys) Throttle(kind, id string) string {
