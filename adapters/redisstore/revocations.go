@@ -190,7 +190,11 @@ func (r *Revocations) Stop(ctx context.Context) error {
 // subscribe keeps one subscription alive until ctx ends, backing off while
 // Redis cannot be reached. Each outage is logged once.
 func (r *Revocations) subscribe(ctx context.Context) {
-	const minBackoff, maxBackoff = 50 * time.Millisecond, 2 * time.Second
+	// At most half a second between attempts: the instance caches stay off
+	// until the subscription is back, so a Redis that returns must be
+	// noticed quickly (issue 11: normal again within 2 s); one attempt is a
+	// dial and a SUBSCRIBE.
+	const minBackoff, maxBackoff = 50 * time.Millisecond, 500 * time.Millisecond
 	backoff := minBackoff
 	quiet := false
 	for {
