@@ -60,7 +60,7 @@ func Defaults(e Environment) Settings {
 			PoolSize:          20,
 			KeyPrefix:         "onit:",
 			CacheTTL:          time.Minute,
-			CacheSize:         20000,
+			CacheSize:         10000,
 			CommandTimeout:    150 * time.Millisecond,
 			BreakerFailures:   5,
 			BreakerOpen:       time.Second,

@@ -20,7 +20,7 @@ func checkInstanceCaches(_ context.Context, in Input) []Finding {
 	var out []Finding
 	if r.CacheSize <= 0 {
 		out = append(out, newFinding("onit.W090", "ONIT_CACHE_SIZE is 0, so instances keep no copy of projects and tasks: every read costs a MySQL statement.",
-			"Leave ONIT_CACHE_SIZE at its default (20000) unless memory is that tight."))
+			"Leave ONIT_CACHE_SIZE at its default (10000) unless memory is that tight."))
 	}
 	if r.CacheTTL > maxCacheTTL {
 		out = append(out, newFinding("onit.W091", fmt.Sprintf("ONIT_CACHE_TTL is %v: a write whose announcement was lost with its process (a crash right after the commit) is served stale by other instances for up to that long.", r.CacheTTL),

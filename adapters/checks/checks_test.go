@@ -63,7 +63,7 @@ func goodProduction() Input {
 		MySQL: MySQLConfig{Host: "onit.abc.eu-west-1.rds.amazonaws.com", TLS: true, MaxOpenConns: 10, Instances: 4, ServerMaxConns: 60,
 			CommandConns: 5, ReplicaMaxOpenConns: 10, ReplicaServerMaxConns: 60},
 		Redis: RedisConfig{Addrs: []string{"onit-abc.serverless.euw1.cache.amazonaws.com:6379"}, RedisTLS: true, Cluster: true, KeyPrefix: "onit:",
-			CacheSize: 20000, CacheTTL: time.Minute},
+			CacheSize: 10000, CacheTTL: time.Minute},
 		Password: PasswordConfig{Validators: []string{"similarity", "min_length", "common", "numeric"}},
 		Log:      LogConfig{Format: "json"},
 		Metrics:  MetricsConfig{MetricsToken: strings.Repeat("t0k3n", 8)},

@@ -37,8 +37,16 @@ import (
 // burst costs refills, never correctness.
 //
 // Roles are valid for one project version: every membership change writes
-// a new project version, whose announcement drops the roles known at the
-// older one.
+// a new project version, whose announcement drops the project's entry, and
+// a role is served only while its project's entry holds the version it was
+// read at.
+//
+// # Memory
+//
+// At most size projects, size tasks and 4×size roles, each entry of a
+// bounded size: an object whose text (name or title, and description) is
+// longer than maxCachedText is not kept (it is read from MySQL each time),
+// so the default 10,000 holds at most about 50 MB and typically a few MB.
 type Objects struct {
 	ttl time.Duration
 	now func() time.Time
@@ -50,19 +58,28 @@ type Objects struct {
 	floor     uint64 // fills with an older ticket are refused
 	projects  *lru[int64, projectEntry]
 	tasks     *lru[int64, dp.Task]
+	roles     *lru[roleKey, roleEntry]
 	announced *lru[objectKey, int64] // highest version announced per object
 }
 
 var _ ports.ProjectCache = (*Objects)(nil)
 
-// projectEntry is one project at one version: the project itself (when a
-// read of it was stored, not only a role) and the roles known at that
-// version (RoleNone: known not to be a member).
+// projectEntry is one project at one version, and the project itself when
+// a read of it was stored (not only a role).
 type projectEntry struct {
 	version    int64
 	project    dp.Project
 	hasProject bool
-	roles      map[int64]dp.Role
+}
+
+// roleKey is a user in a project.
+type roleKey struct{ project, user int64 }
+
+// roleEntry is a user's role (RoleNone: known not to be a member) as of a
+// project version.
+type roleEntry struct {
+	version int64
+	role    dp.Role
 }
 
 type objectKey struct {
@@ -70,10 +87,9 @@ type objectKey struct {
 	id   int64
 }
 
-// maxRolesPerProject bounds the roles remembered per project, so one
-// project read by many users cannot grow without limit; past it further
-// roles are simply not stored (read from MySQL).
-const maxRolesPerProject = 1024
+// maxCachedText bounds the text (bytes of name or title and description)
+// of a kept object, so that the entry count bounds the memory.
+const maxCachedText = 2048
 
 // never is an expiry that never comes: announced versions leave only when
 // room is needed.
@@ -93,6 +109,7 @@ func NewObjectsWithClock(size int, ttl time.Duration, now func() time.Time) *Obj
 	}
 	return &Objects{ttl: ttl, now: now,
 		projects: newLRU[int64, projectEntry](size), tasks: newLRU[int64, dp.Task](size),
+		roles: newLRU[roleKey, roleEntry](4 * size),
 		// Twice the copies: the objects written recently are mostly the
 		// ones read recently, and an announcement of an object not cached
 		// must still be remembered while a fill of it may be under way.
@@ -114,11 +131,21 @@ func (c *Objects) Project(_ context.Context, projectID, userID int64) (dp.Projec
 	if !ok || !e.hasProject {
 		return dp.Project{}, "", false
 	}
-	role, ok := e.roles[userID]
+	role, ok := c.role(e, projectID, userID, now)
 	if !ok {
 		return dp.Project{}, "", false
 	}
 	return e.project, role, true
+}
+
+// role returns userID's role in the project whose entry is e, when it was
+// read at e's version. The caller holds mu.
+func (c *Objects) role(e projectEntry, projectID, userID, now int64) (dp.Role, bool) {
+	r, ok := c.roles.get(roleKey{projectID, userID}, now)
+	if !ok || r.version != e.version {
+		return "", false
+	}
+	return r.role, true
 }
 
 // Role returns userID's cached role in the project.
@@ -133,8 +160,7 @@ func (c *Objects) Role(_ context.Context, projectID, userID int64) (dp.Role, boo
 	if !ok {
 		return "", false
 	}
-	role, ok := e.roles[userID]
-	return role, ok
+	return c.role(e, projectID, userID, now)
 }
 
 // Task returns the cached task and userID's role in its project.
@@ -153,7 +179,7 @@ func (c *Objects) Task(_ context.Context, taskID, userID int64) (dp.Task, dp.Rol
 	if !ok {
 		return dp.Task{}, "", false
 	}
-	role, ok := e.roles[userID]
+	role, ok := c.role(e, t.ProjectID, userID, now)
 	if !ok {
 		return dp.Task{}, "", false
 	}
@@ -177,13 +203,14 @@ func (c *Objects) PutProject(_ context.Context, ticket uint64, p dp.Project, rol
 	if !ok {
 		return
 	}
-	e.project, e.hasProject = p, true
-	for uid, r := range roles {
-		if len(e.roles) < maxRolesPerProject {
-			e.roles[uid] = r
-		}
+	if len(p.Name)+len(p.Description) <= maxCachedText {
+		e.project, e.hasProject = p, true
 	}
-	c.projects.put(p.ID, e, now+int64(c.ttl))
+	exp := now + int64(c.ttl)
+	c.projects.put(p.ID, e, exp)
+	for uid, r := range roles {
+		c.roles.put(roleKey{p.ID, uid}, roleEntry{version: p.Version, role: r}, exp)
+	}
 }
 
 // PutAccess stores one user's role at a project version.
@@ -205,7 +232,7 @@ func (c *Objects) PutTask(_ context.Context, ticket uint64, t dp.Task, a ports.A
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.fresh(ticket, objectKey{task: true, id: t.ID}, t.Version) {
+	if len(t.Title)+len(t.Description) <= maxCachedText && c.fresh(ticket, objectKey{task: true, id: t.ID}, t.Version) {
 		if cur, ok := c.tasks.get(t.ID, now); !ok || cur.Version <= t.Version {
 			c.tasks.put(t.ID, t, now+int64(c.ttl))
 		}
@@ -232,10 +259,9 @@ func (c *Objects) putAccess(ticket uint64, a ports.Access, now int64) {
 	if !ok {
 		return
 	}
-	if _, known := e.roles[a.UserID]; known || len(e.roles) < maxRolesPerProject {
-		e.roles[a.UserID] = a.Role
-	}
-	c.projects.put(a.ProjectID, e, now+int64(c.ttl))
+	exp := now + int64(c.ttl)
+	c.projects.put(a.ProjectID, e, exp)
+	c.roles.put(roleKey{a.ProjectID, a.UserID}, roleEntry{version: a.ProjectVersion, role: a.Role}, exp)
 }
 
 // projectAt returns the entry to write at version: the cached one when it
@@ -253,7 +279,7 @@ func (c *Objects) projectAt(ticket uint64, id, version int64, now int64) (projec
 	case ok && e.version == version:
 		return e, true
 	}
-	return projectEntry{version: version, roles: make(map[int64]dp.Role, 2)}, true
+	return projectEntry{version: version}, true
 }
 
 // fresh reports whether a copy of k at version, read after ticket was
@@ -317,6 +343,7 @@ func (c *Objects) Reset() {
 	c.floor = c.gen.Add(1)
 	c.projects.clear()
 	c.tasks.clear()
+	c.roles.clear()
 	c.announced.clear()
 }
 

@@ -2,6 +2,7 @@ package localcache_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +220,42 @@ func TestGateKeepsSessionsAndObjectsTrueTogether(t *testing.T) {
 	g.Feed(0).Trust(now.Add(time.Second))
 	if _, _, ok := objects.Project(ctx, 1, 7); ok {
 		t.Fatal("a copy from before the cut was served after it healed")
+	}
+}
+
+func TestObjectsKeepNoLargeObjectsButTheirRoles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := trustedObjects(t, 10)
+	big := project(1, 1)
+	big.Description = strings.Repeat("d", 3000)
+	c.PutProject(ctx, c.Ticket(), big, map[int64]dp.Role{7: dp.RoleMember})
+	if _, _, ok := c.Project(ctx, 1, 7); ok {
+		t.Fatal("a project with 3 KB of text was kept")
+	}
+	if role, ok := c.Role(ctx, 1, 7); !ok || role != dp.RoleMember {
+		t.Fatalf("its role = %q %v; roles are small and stay", role, ok)
+	}
+	tk := task(5, 1, 1)
+	tk.Description = strings.Repeat("d", 3000)
+	c.PutTask(ctx, c.Ticket(), tk, ports.Access{})
+	if _, _, ok := c.Task(ctx, 5, 7); ok {
+		t.Fatal("a task with 3 KB of text was kept")
+	}
+}
+
+func TestObjectsServeRolesOnlyAtTheirProjectVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := trustedObjects(t, 10)
+	c.PutAccess(ctx, c.Ticket(), ports.Access{ProjectID: 1, ProjectVersion: 1, UserID: 7, Role: dp.RoleOwner})
+	// A newer version read by someone else: 7's role at version 1 is no
+	// longer known to hold.
+	c.PutAccess(ctx, c.Ticket(), ports.Access{ProjectID: 1, ProjectVersion: 2, UserID: 8, Role: dp.RoleMember})
+	if role, ok := c.Role(ctx, 1, 7); ok {
+		t.Fatalf("a role read at version 1 served at version 2: %q", role)
+	}
+	if role, ok := c.Role(ctx, 1, 8); !ok || role != dp.RoleMember {
+		t.Fatalf("role at the current version = %q %v", role, ok)
 	}
 }
