@@ -9,6 +9,7 @@ import (
 	"github.com/onitapp/onit/adapters/localcache"
 	dp "github.com/onitapp/onit/domain/projects"
 	"github.com/onitapp/onit/ports"
+	"github.com/onitapp/onit/ports/porttest"
 )
 
 // trustedObjects is a cache trusted for an hour of its fake clock.
@@ -258,4 +259,13 @@ func TestObjectsServeRolesOnlyAtTheirProjectVersion(t *testing.T) {
 	if role, ok := c.Role(ctx, 1, 8); !ok || role != dp.RoleMember {
 		t.Fatalf("role at the current version = %q %v", role, ok)
 	}
+}
+
+func TestObjectsContract(t *testing.T) {
+	t.Parallel()
+	porttest.ProjectCache(t, func(t *testing.T) ports.ProjectCache {
+		c := localcache.NewObjects(100, time.Minute)
+		c.Trust(localcache.Forever)
+		return c
+	})
 }

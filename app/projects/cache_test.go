@@ -3,9 +3,11 @@ package projects_test
 import (
 	"context"
 	"sync"
+	"testing"
 
 	dp "github.com/onitapp/onit/domain/projects"
 	"github.com/onitapp/onit/ports"
+	"github.com/onitapp/onit/ports/porttest"
 )
 
 // mapCache is a versioned in-process ports.ProjectCache with the semantics
@@ -124,4 +126,10 @@ func (c *mapCache) DropTask(_ context.Context, _, id int64) {
 	c.mu.Lock()
 	delete(c.tasks, id)
 	c.mu.Unlock()
+}
+
+// The double keeps the port's promises too, or the tests above prove
+// nothing about the real cache.
+func TestMapCacheContract(t *testing.T) {
+	porttest.ProjectCache(t, func(*testing.T) ports.ProjectCache { return newMapCache() })
 }
