@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -131,8 +133,84 @@ func patch(t *testing.T, a *api, token string, task int64, i int, w *writes) boo
 // new version is measured and its p99 logged (README, "Consistency").
 func TestInvalidationSubscriptionCutWhileObjectsChange(t *testing.T) {
 	s := newStack(t, nil)
+	subscriptionCut(t, s, nil, func(ctx context.Context) int {
+		n, _ := s.redis.client.ClientKillByFilter(ctx, "TYPE", "pubsub").Result()
+		return int(n)
+	})
+}
+
+// The same on a Redis Cluster of three masters (ElastiCache Serverless is
+// one): the subscription lives on the node owning the channel's slot, a
+// PUBLISH on any node reaches it over the cluster bus, and the cut kills
+// the subscription connections on every node.
+func TestInvalidationSubscriptionCutOnACluster(t *testing.T) {
+	prepare(t)
+	nodes := startRedisCluster(t, 3)
+	addrs := make([]string, len(nodes))
+	for i, n := range nodes {
+		addrs[i] = n.addr()
+	}
+	onCluster := func(m map[string]string) {
+		m["ONIT_REDIS_ADDRS"] = strings.Join(addrs, ",")
+		m["ONIT_REDIS_CLUSTER"] = "true"
+	}
+	s := newStack(t, onCluster)
+	subscriptionCut(t, s, onCluster, func(ctx context.Context) int {
+		killed := 0
+		for _, n := range nodes {
+			if k, err := n.client.ClientKillByFilter(ctx, "TYPE", "pubsub").Result(); err == nil {
+				killed += int(k)
+			}
+		}
+		return killed
+	})
+}
+
+// startRedisCluster starts n cluster-mode redis-servers and joins them as
+// masters sharing the slots, waiting until the cluster says ok.
+func startRedisCluster(t *testing.T, n int) []*redisServer {
+	t.Helper()
+	nodes := make([]*redisServer, n)
+	args := []string{"--cluster", "create"}
+	for i := range nodes {
+		nodes[i] = startRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
+		args = append(args, nodes[i].addr())
+	}
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	cli := findTool("redis-cli")
+	if cli == "" {
+		t.Skip("the cluster variant needs redis-cli")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	for _, node := range nodes {
+		if ok, msg := waitUntil(30*time.Second, func() (bool, string) {
+			info, err := node.client.ClusterInfo(ctx).Result()
+			if err != nil {
+				return false, err.Error()
+			}
+			return strings.Contains(info, "cluster_state:ok"), info
+		}); !ok {
+			t.Fatalf("cluster not ok on %s: %s", node.addr(), msg)
+		}
+	}
+	return nodes
+}
+
+// subscriptionCut runs the test above on s (instance A) and a second
+// instance B with the same settings edited by edit; cut kills the
+// subscription connections and returns how many.
+func subscriptionCut(t *testing.T, s *stack, edit func(map[string]string), cut func(ctx context.Context) int) {
+	t.Helper()
 	addrB := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	onitB := startOnit(t, baseSettings(s.db, s.redis, addrB))
+	settingsB := baseSettings(s.db, s.redis, addrB)
+	if edit != nil {
+		edit(settingsB)
+	}
+	onitB := startOnit(t, settingsB)
 	apiB := newAPI(addrB)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -229,9 +307,7 @@ func TestInvalidationSubscriptionCutWhileObjectsChange(t *testing.T) {
 	go func() {
 		killed := 0
 		for end := time.Now().Add(3 * time.Second); time.Now().Before(end); {
-			if n, err := s.redis.client.ClientKillByFilter(ctx, "TYPE", "pubsub").Result(); err == nil {
-				killed += int(n)
-			}
+			killed += cut(ctx)
 			time.Sleep(30 * time.Millisecond)
 		}
 		cutDone <- killed
