@@ -15,9 +15,10 @@ import (
 const revocationBound = time.Second
 
 // listStaleBound is the README's bound on a list another client reads
-// after a write: ONIT_MYSQL_REPLICA_MAX_LAG (2 s) plus the second between
-// two readings of the replica's lag. A single task is never stale.
-const listStaleBound = 3 * time.Second
+// after a write: ONIT_MYSQL_REPLICA_MAX_LAG (2 s), plus up to a second
+// because the replica reports its lag in whole seconds, plus the second
+// between two readings of it. A single task is never stale.
+const listStaleBound = 4 * time.Second
 
 // A session opened on one instance is accepted by every other instance
 // and through the load balancer, which spreads requests over all three.

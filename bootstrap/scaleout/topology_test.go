@@ -35,6 +35,7 @@ type topology struct {
 	ports   []int  // each instance's port, instance i+1 at ports[i]
 	redis   []int  // every Redis node's port
 	pids    string // topology.sh's record of the processes it started
+	primary string // the MariaDB primary's socket
 	metrics string // the instances' metrics token
 }
 
@@ -149,6 +150,8 @@ func (t *topology) readEnv() error {
 			t.ports, err = ints(v)
 		case "SCALEOUT_REDIS_PORTS":
 			t.redis, err = ints(v)
+		case "SCALEOUT_PRIMARY_SOCKET":
+			t.primary = v
 		case "SCALEOUT_PIDS":
 			t.pids = v
 		case "SCALEOUT_METRICS_TOKEN":
@@ -216,4 +219,50 @@ func redisCLI(port int, args ...string) (string, error) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "redis-cli", append([]string{"-p", strconv.Itoa(port)}, args...)...).CombinedOutput()
 	return string(out), err
+}
+
+// questions is the primary's count of statements so far (the Questions
+// status variable), read over its socket as root.
+func (t *topology) questions() (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "mariadb", "--socket="+t.primary, "-uroot", "-N", "-B", "-e",
+		"SHOW GLOBAL STATUS LIKE 'Questions'").CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("mariadb: Questions: %w: %s", err, out)
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 {
+		return 0, fmt.Errorf("mariadb: Questions: %q", out)
+	}
+	return strconv.ParseInt(f[1], 10, 64)
+}
+
+// redisCommands is the commands the cluster's masters have run so far
+// (INFO commandstats, summed), which is what ElastiCache bills; a
+// replica's count would repeat its master's writes.
+func (t *topology) redisCommands() (int64, error) {
+	var sum int64
+	for _, p := range t.redis {
+		if role, err := redisCLI(p, "role"); err != nil || !strings.HasPrefix(role, "master") {
+			continue
+		}
+		out, err := redisCLI(p, "info", "commandstats")
+		if err != nil {
+			return 0, fmt.Errorf("redis :%d: %w: %s", p, err, out)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			_, rest, ok := strings.Cut(line, "calls=")
+			if !ok {
+				continue
+			}
+			n, _, _ := strings.Cut(rest, ",")
+			v, err := strconv.ParseInt(n, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("redis :%d: %q: %w", p, line, err)
+			}
+			sum += v
+		}
+	}
+	return sum, nil
 }
