@@ -34,6 +34,19 @@ wait_for() { # what, tries, command…
   log "$what did not come up"; return 1
 }
 
+# ports_free refuses to start when a port the topology needs already
+# answers: a server found there would be someone else's (a redis-cli ping
+# would succeed against it), and must not be clustered, replicated or
+# killed. Redis Cluster also needs each node's port + 10000 for its bus.
+ports_free() {
+  local n=$1 p busy=()
+  for p in $(seq $((BASE + 1)) $((BASE + 6))) $(seq $((BASE + 10001)) $((BASE + 10006))) \
+    $((BASE + 10)) $((BASE + 11)) $(seq $((BASE + 21)) $((BASE + 20 + n))) $((BASE + 30)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && busy+=("$p")
+  done
+  [ ${#busy[@]} -eq 0 ] || { log "ports in use: ${busy[*]} (choose another SCALEOUT_BASE_PORT)"; return 1; }
+}
+
 start_redis_cluster() {
   local nodes=()
   for i in 1 2 3 4 5 6; do
@@ -177,6 +190,7 @@ case ${1:-} in
 up)
   n=${2:-2}
   [ -e "$PIDS" ] && { log "$DIR is in use; run '$0 down' first"; exit 1; }
+  ports_free "$n" || exit 1
   mkdir -p "$DIR"; : >"$PIDS"
   trap 'log "failed; stopping what was started"; down' ERR INT TERM
   start_redis_cluster
