@@ -122,8 +122,8 @@ func waitForUpstreams(t *testing.T, lb *api, ports []int) {
 // thousands formats v with a thousands separator, as the README does.
 func thousands(v float64) string {
 	s := strconv.FormatInt(int64(v+0.5), 10)
-	if len(s) > 3 {
-		s = s[:len(s)-3] + "," + s[len(s)-3:]
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
 	}
 	return s
 }
