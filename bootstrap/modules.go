@@ -169,6 +169,7 @@ func mysqlRepos(db bun.IDB) ports.Repos {
 
 		PasswordResets: mysql.NewPasswordResetRepository(db),
 		Outbox:         mysql.NewOutbox(db),
+		Audit:          mysql.NewAuditLog(db),
 	}
 }
 
