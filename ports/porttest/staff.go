@@ -56,7 +56,7 @@ func StaffDirectory(t *testing.T, f StaffFixture) {
 			want  []int64
 		}{
 			{"name substring, other case", "zed " + tag, []int64{a.ID, c.ID}},
-			{"email substring in upper case", strings.ToUpper(b.EmailKey[len("porttest."):len("porttest.")+12]), []int64{b.ID}},
+			{"email substring in upper case", strings.ToUpper(b.EmailKey[len("porttest.") : len("porttest.")+12]), []int64{b.ID}},
 			{"upper-case email as stored", b.Email, []int64{b.ID}},
 			{"surrounding spaces", "  alpha  ", nil}, // checked below: contains a
 			{"nothing matches", "no-such-" + tag, []int64{}},
