@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onitapp/onit/domain"
 	"github.com/onitapp/onit/domain/accounts"
 	"github.com/onitapp/onit/ports"
 )
@@ -213,7 +212,7 @@ func StaffDirectory(t *testing.T, f StaffFixture) {
 	}
 	t.Run("an audit entry rolls back with its transaction", func(t *testing.T) {
 		staff, target := newUser(t, "Staff"), newUser(t, "Target")
-		boom := domain.E(domain.KindConflict, "error.test_rollback")
+		boom := errors.New("boom")
 		err := f.UoW.Transact(ctx, func(ctx context.Context, r ports.Repos) error {
 			appendEntry(t, r.Audit, staff, target, accounts.AuditDeactivate)
 			return boom
