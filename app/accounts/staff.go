@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/onitapp/onit/domain"
 	"github.com/onitapp/onit/domain/accounts"
@@ -73,7 +74,8 @@ func staffLimit(limit int) (int, error) {
 
 // SearchUsers finds users whose email or name contains query (every user
 // when it is empty), by ascending ID after afterID, and tells whether more
-// follow. Invalid when limit is out of range.
+// follow. Invalid when limit is out of range or the query is longer than
+// an email can be.
 // Round-trips: one SELECT.
 func (s *Service) SearchUsers(ctx context.Context, actor accounts.User, query string, afterID int64, limit int) ([]accounts.User, bool, error) {
 	if err := s.checkStaff(actor); err != nil {
@@ -82,6 +84,10 @@ func (s *Service) SearchUsers(ctx context.Context, actor accounts.User, query st
 	limit, err := staffLimit(limit)
 	if err != nil {
 		return nil, false, err
+	}
+	if utf8.RuneCountInString(query) > accounts.MaxEmailLength {
+		return nil, false, domain.Invalid(domain.FieldError{Field: "q", Code: "max", Key: "accounts.email_too_long",
+			Params: map[string]any{"max": accounts.MaxEmailLength}})
 	}
 	users, err := s.staff.dir.SearchUsers(ctx, query, afterID, limit+1)
 	if err != nil {
