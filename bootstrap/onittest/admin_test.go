@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onitapp/onit/bootstrap/onittest"
 )
@@ -315,5 +316,39 @@ func TestAdminActionRollsBackWithoutItsAuditEntry(t *testing.T) {
 	var active bool
 	if err := app.DB.NewSelect().TableExpr("users").Column("is_active").Where("id = ?", victimID).Scan(t.Context(), &active); err != nil || !active {
 		t.Fatalf("victim active = %v (%v), want still active", active, err)
+	}
+}
+
+// TestAdminDeactivationReachesOtherInstance: a deactivation on one
+// instance ends the user's sessions on another that serves them from its
+// memory, within a second, and B refuses their login too.
+func TestAdminDeactivationReachesOtherInstance(t *testing.T) {
+	t.Parallel()
+	a, b := sessPair(t)
+	staff, _ := staffLogin(t, a.App, fmt.Sprintf("staff-%d@example.com", time.Now().UnixNano()))
+	email := sessUser(t, a)
+	tok := a.Login(t, email, sessPassword)
+	sessWarm(t, b, tok)
+	// The login's announcement arrives a second time from the MySQL log
+	// within a poll (250 ms) and may drop B's copy: let it land, warm
+	// again, so only the deactivation can end the copy below.
+	time.Sleep(600 * time.Millisecond)
+	sessWarm(t, b, tok)
+	var found page[adminUser]
+	a.Do(t, "GET", "/api/v1/admin/users?q="+url.QueryEscape(email), nil, onittest.Bearer(staff)...).JSON(t, &found)
+	if len(found.Items) != 1 {
+		t.Fatalf("search for %s: %+v", email, found.Items)
+	}
+
+	if r := a.Do(t, "POST", fmt.Sprintf("/api/v1/admin/users/%d/deactivate", found.Items[0].ID), nil, onittest.Bearer(staff)...); r.Status != 200 {
+		t.Fatalf("deactivate on A: %d %s", r.Status, r.Body)
+	}
+	took := sessWaitFor(t, sessRevocationDeadline, "B refuses the deactivated user's session", func() bool {
+		st, _ := sessMe(t, b, tok)
+		return st == http.StatusUnauthorized
+	})
+	t.Logf("B refused the session %v after the deactivation", took)
+	if r := b.Do(t, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": sessPassword}); r.Status != 401 {
+		t.Fatalf("login on B after deactivation: %d, want 401", r.Status)
 	}
 }
