@@ -225,7 +225,7 @@ func TestStaffConsole(t *testing.T) {
 	sam.do("search", sam.fill("#staff-q", "bob"), chromedp.Click(chromedp.CSS("[data-testid=staff-search-submit]")))
 	sam.waitFor("bob found", `[...document.querySelectorAll('[data-testid=staff-users] li')].some(li => li.textContent.includes('bob@example.com'))`)
 	sam.do("open bob", chromedp.Click(chromedp.CSS(`[data-testid=staff-users] li[data-user-id] button`)))
-	sam.waitFor("details", `document.querySelector('[data-testid=staff-detail]')?.hidden === false && document.querySelector('[data-testid=staff-projects]').textContent.includes("Bob's shed")`)
+	sam.waitFor("details", `document.querySelector('[data-testid=staff-detail]')?.hidden === false && document.querySelector('[data-testid=staff-projects]').textContent.includes("Bob's shed") && document.querySelector('[data-testid=staff-project-count]').textContent.endsWith('(1)')`)
 	sam.shot("01-bob")
 
 	sam.do("deactivate", chromedp.Click(chromedp.CSS("[data-testid=staff-deactivate]")))
