@@ -87,6 +87,8 @@ var mysqlModule = fx.Module("mysql",
 		fx.Annotate(newUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		checker(mysql.NewHealth),
 		mysql.NewServer,
+		// The staff console reads the primary: it must see its own actions.
+		fx.Annotate(func(db *bun.DB) *mysql.StaffDirectory { return mysql.NewStaffDirectory(db) }, fx.As(new(ports.StaffDirectory))),
 	),
 )
 
@@ -170,6 +172,7 @@ func mysqlRepos(db bun.IDB) ports.Repos {
 
 		PasswordResets: mysql.NewPasswordResetRepository(db),
 		Outbox:         mysql.NewOutbox(db),
+		Audit:          mysql.NewAuditLog(db),
 	}
 }
 
@@ -325,12 +328,13 @@ func newStatic(cfg env.Static) (*web.Handler, error) {
 var Serving = fx.Invoke(runServer)
 
 func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []httpapi.Checker,
-	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI, static *web.Handler,
+	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI, admin *httpapi.AdminAPI, static *web.Handler,
 	m *metrics.Metrics, mcfg env.Metrics,
 ) (*httpapi.Server, error) {
 	srv, err := httpapi.New(httpConfig(s), log, cat, checks,
 		accounts.Register,
 		projects.Module(accounts),
+		admin.Register, // the staff console (bootstrap/staff.go)
 	)
 	if err != nil {
 		return nil, err
