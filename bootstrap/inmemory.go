@@ -33,7 +33,8 @@ func InMemory(s env.Settings, logs io.Writer) fx.Option {
 		accountsModule,
 		fx.Module("sessions", fx.Invoke(useMemorySessions)),
 		// No project cache: every read goes to the memory store.
-		fx.Module("projectcache", fx.Provide(func() ports.ProjectCache { return nil })),
+		fx.Module("projectcache", fx.Provide(func() ports.ProjectCache { return nil },
+			func() ports.Revocations { return nil })),
 		projectsModule,
 		i18nModule,
 		// Request metrics stay on, as in production; their database and Redis
@@ -65,7 +66,6 @@ var memoryModule = fx.Module("memory",
 		},
 		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		fx.Annotate(memory.NewStaffDirectory, fx.As(new(ports.StaffDirectory))),
-		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),
 		fx.Annotate(memory.NewThrottle, fx.As(new(ports.Throttle))),
 	),
 )

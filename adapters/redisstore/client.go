@@ -1,6 +1,7 @@
-// Package redisstore implements Onit's Redis-backed ports: the session cache
-// (ports.SessionCache) and the login throttle (ports.LoginThrottle), plus the
-// client constructor, a readiness check and a metrics hook.
+// Package redisstore implements Onit's Redis-backed ports: the login
+// throttle (ports.Throttle) and the invalidation channel (ports.Revocations,
+// Redis pub/sub), plus the client constructor, a readiness check and a
+// metrics hook.
 //
 // Production runs on ElastiCache Serverless (Redis OSS 7.1): cluster protocol
 // always, TLS only, a small command budget for the whole fleet and 1 GB of
