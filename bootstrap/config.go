@@ -57,7 +57,7 @@ func checksConfig(s env.Settings) checks.Config {
 			CommandConns: s.MySQL.CommandConns, ReplicaHost: replicaConfig(s.MySQL).HostName(),
 			ReplicaMaxOpenConns: s.MySQL.ReplicaMaxOpenConns, ReplicaServerMaxConns: s.MySQL.ReplicaServerMaxConns},
 		Redis: checks.RedisConfig{Addrs: s.Redis.Addrs, RedisTLS: s.Redis.RedisTLS, Cluster: s.Redis.Cluster,
-			KeyPrefix: s.Redis.KeyPrefix},
+			KeyPrefix: s.Redis.KeyPrefix, CacheSize: s.Redis.CacheSize, CacheTTL: s.Redis.CacheTTL},
 		Password: checks.PasswordConfig{Validators: s.Password.Validators},
 		Log:      checks.LogConfig{Format: s.Log.Format},
 		Metrics:  checks.MetricsConfig{MetricsAddr: s.Metrics.MetricsAddr, MetricsToken: s.Metrics.MetricsToken},

@@ -26,6 +26,7 @@ func server(s env.Settings, logs io.Writer) fx.Option {
 		operationsModule,      // bootstrap/operations.go: metrics
 		mailModule,            // bootstrap/mail.go: email and the outbox sender
 		passwordResetModule,   // bootstrap/mail.go: password resets
+		staffModule,           // bootstrap/staff.go: the staff console
 		sessionActivityModule, // bootstrap/activity.go: sessions' last use
 		// Migrating on start happens before start (migrate.go), outside
 		// this timeout: it covers connecting and the start hooks only.

@@ -9,7 +9,6 @@ import (
 	"github.com/onitapp/onit/adapters/cli"
 	"github.com/onitapp/onit/adapters/djangosession"
 	"github.com/onitapp/onit/adapters/mysql"
-	"github.com/onitapp/onit/adapters/redisstore"
 	"github.com/onitapp/onit/app/cutover"
 	"github.com/onitapp/onit/env"
 	"github.com/onitapp/onit/ports"
@@ -21,8 +20,7 @@ type importPorts struct {
 	fx.In
 	UnitOfWork  ports.UnitOfWork
 	Repos       ports.Repos
-	Cache       ports.SessionCache
-	Revocations *redisstore.Revocations
+	Revocations ports.Revocations // both channels: the MySQL log and Redis pub/sub
 	Inspector   ports.PasswordHashInspector
 	Clock       ports.Clock
 	Log         *slog.Logger
@@ -65,6 +63,6 @@ func (b *backend) DjangoImporter(ctx context.Context, req cli.DjangoImport) (cli
 		stop()
 	}
 	im := cutover.New(cutover.Config{BatchSize: req.BatchSize, DefaultLanguage: p.I18n.LanguageCode},
-		src, codec, p.Inspector, p.UnitOfWork, p.Repos, p.Cache, p.Revocations, p.Clock, p.Log)
+		src, codec, p.Inspector, p.UnitOfWork, p.Repos, p.Revocations, p.Clock, p.Log)
 	return im, release, nil
 }

@@ -33,13 +33,15 @@ func InMemory(s env.Settings, logs io.Writer) fx.Option {
 		accountsModule,
 		fx.Module("sessions", fx.Invoke(useMemorySessions)),
 		// No project cache: every read goes to the memory store.
-		fx.Module("projectcache", fx.Provide(func() ports.ProjectCache { return nil })),
+		fx.Module("projectcache", fx.Provide(func() ports.ProjectCache { return nil },
+			func() ports.Revocations { return nil })),
 		projectsModule,
 		i18nModule,
 		// Request metrics stay on, as in production; their database and Redis
 		// collectors (operationsModule) have nothing to read here.
 		fx.Module("metrics", fx.Provide(metrics.New)),
 		httpModule,
+		staffModule,
 		fx.Module("passwordreset", fx.Invoke(func(svc *appaccounts.Service, s env.Settings, r ports.Repos,
 			clock ports.Clock, cat *i18n.Catalog) {
 			svc.UsePasswordResets(resetConfig(s), r.PasswordResets, cat)
@@ -60,10 +62,10 @@ var memoryModule = fx.Module("memory",
 				Members: s.Members(), Tasks: s.Tasks(), Comments: s.Comments(), Idempotency: s.Idempotency(),
 				ImportedUsers: memory.NewImportedUserRepository(users), ImportedSessions: memory.NewImportedSessionRepository(sessions),
 				ImportRuns:     memory.NewImportRunRepository(),
-				PasswordResets: memory.NewPasswordResetRepository(), Outbox: memory.NewOutbox()}
+				PasswordResets: memory.NewPasswordResetRepository(), Outbox: memory.NewOutbox(), Audit: memory.NewAuditLog()}
 		},
 		fx.Annotate(memory.NewUnitOfWork, fx.As(new(ports.UnitOfWork))),
-		fx.Annotate(memory.NewSessionCache, fx.As(new(ports.SessionCache))),
+		fx.Annotate(memory.NewStaffDirectory, fx.As(new(ports.StaffDirectory))),
 		fx.Annotate(memory.NewThrottle, fx.As(new(ports.Throttle))),
 	),
 )

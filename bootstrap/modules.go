@@ -15,6 +15,7 @@ import (
 	"github.com/onitapp/onit/adapters/djangohash"
 	"github.com/onitapp/onit/adapters/httpapi"
 	"github.com/onitapp/onit/adapters/i18n"
+	"github.com/onitapp/onit/adapters/localcache"
 	"github.com/onitapp/onit/adapters/memory"
 	"github.com/onitapp/onit/adapters/metrics"
 	"github.com/onitapp/onit/adapters/mysql"
@@ -86,6 +87,8 @@ var mysqlModule = fx.Module("mysql",
 		fx.Annotate(newUnitOfWork, fx.As(new(ports.UnitOfWork))),
 		checker(mysql.NewHealth),
 		mysql.NewServer,
+		// The staff console reads the primary: it must see its own actions.
+		fx.Annotate(func(db *bun.DB) *mysql.StaffDirectory { return mysql.NewStaffDirectory(db) }, fx.As(new(ports.StaffDirectory))),
 	),
 )
 
@@ -169,6 +172,7 @@ func mysqlRepos(db bun.IDB) ports.Repos {
 
 		PasswordResets: mysql.NewPasswordResetRepository(db),
 		Outbox:         mysql.NewOutbox(db),
+		Audit:          mysql.NewAuditLog(db),
 	}
 }
 
@@ -177,7 +181,6 @@ var redisModule = fx.Module("redis",
 	fx.Provide(
 		newRedis,
 		func(cfg env.Redis) redisstore.Keys { return redisstore.Keys{Prefix: cfg.KeyPrefix} },
-		fx.Annotate(redisstore.NewSessionCache, fx.As(new(ports.SessionCache))),
 		// Redis, and an in-process throttle with the same limits while Redis fails.
 		fx.Annotate(func(c redis.UniversalClient, k redisstore.Keys, clock ports.Clock, log *slog.Logger) *appaccounts.FallbackThrottle {
 			return appaccounts.NewFallbackThrottle(redisstore.NewThrottle(c, k), memory.NewThrottle(clock), log)
@@ -267,22 +270,20 @@ func newAccountsService(s env.Sessions, policy password.Policy, r ports.Repos,
 	return appaccounts.New(cfg, r.Users, r.Sessions, throttle, hasher, uow, clock, random, log)
 }
 
-// projectCacheModule is the Redis object cache in front of MySQL for the
-// projects feature.
+// projectCacheModule is the instance's in-memory copy of projects, tasks
+// and roles in front of MySQL for the projects feature (sessionsModule
+// builds it, behind the invalidation feeds): a warm read costs no round
+// trip, to Redis or MySQL.
 var projectCacheModule = fx.Module("projectcache",
-	fx.Provide(
-		fx.Annotate(func(c redis.UniversalClient, k redisstore.Keys, cfg env.Redis, log *slog.Logger) *redisstore.ObjectCache {
-			return redisstore.NewObjectCache(c, k, cfg.CacheTTL, log)
-		}, fx.As(new(ports.ProjectCache))),
-	),
+	fx.Provide(func(o *localcache.Objects) ports.ProjectCache { return o }),
 )
 
 // projectsModule is the projects feature: projects, members, tasks and
 // comments, with whatever project cache the composition provides.
 var projectsModule = fx.Module("projects",
 	fx.Provide(
-		func(uow ports.UnitOfWork, r ports.Repos, cache ports.ProjectCache, clock ports.Clock, cfg env.Idempotency) *appprojects.Service {
-			return appprojects.NewService(uow, r, cache, clock, appprojects.Config{IdempotencyTTL: cfg.IdempotencyTTL})
+		func(uow ports.UnitOfWork, r ports.Repos, cache ports.ProjectCache, revs ports.Revocations, clock ports.Clock, cfg env.Idempotency) *appprojects.Service {
+			return appprojects.NewService(uow, r, cache, revs, clock, appprojects.Config{IdempotencyTTL: cfg.IdempotencyTTL})
 		},
 		func(svc *appprojects.Service, sec env.Security, log *slog.Logger) *httpapi.ProjectsAPI {
 			return httpapi.NewProjectsAPI(svc, sec.SecretKey, log)
@@ -327,12 +328,13 @@ func newStatic(cfg env.Static) (*web.Handler, error) {
 var Serving = fx.Invoke(runServer)
 
 func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []httpapi.Checker,
-	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI, static *web.Handler,
+	accounts *httpapi.AccountsAPI, projects *httpapi.ProjectsAPI, admin *httpapi.AdminAPI, static *web.Handler,
 	m *metrics.Metrics, mcfg env.Metrics,
 ) (*httpapi.Server, error) {
 	srv, err := httpapi.New(httpConfig(s), log, cat, checks,
 		accounts.Register,
 		projects.Module(accounts),
+		admin.Register, // the staff console (bootstrap/staff.go)
 	)
 	if err != nil {
 		return nil, err

@@ -104,7 +104,8 @@ type Redis struct {
 	RedisWriteTimeout time.Duration `env:"ONIT_REDIS_WRITE_TIMEOUT" help:"command write timeout"`
 	PoolSize          int           `env:"ONIT_REDIS_POOL_SIZE" help:"connections per node"`
 	KeyPrefix         string        `env:"ONIT_REDIS_KEY_PREFIX" help:"namespace of every key"`
-	CacheTTL          time.Duration `env:"ONIT_CACHE_TTL" help:"TTL of cached projects and tasks"`
+	CacheTTL          time.Duration `env:"ONIT_CACHE_TTL" help:"how long an instance keeps its in-memory copy of a project or task"`
+	CacheSize         int           `env:"ONIT_CACHE_SIZE" help:"projects, and as many tasks, kept in each instance's memory (0: none)"`
 
 	// A hung or failing node must cost a request little (issue 11 §2).
 	CommandTimeout  time.Duration `env:"ONIT_REDIS_COMMAND_TIMEOUT" help:"budget of one Redis call on the request path, redirects and retry included; past it the request reads MySQL"`

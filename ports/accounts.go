@@ -47,17 +47,6 @@ type SessionRepository interface {
 	Touch(ctx context.Context, hashes []string, at time.Time) error
 }
 
-// SessionCache is a fast copy of sessions (Django's cached_db). It may lose
-// entries at any time; the repository stays the truth.
-type SessionCache interface {
-	// Get returns the session and true on a hit.
-	Get(ctx context.Context, hash string) (accounts.Session, bool, error)
-	// Set stores s until its expiry.
-	Set(ctx context.Context, s accounts.Session) error
-	// Delete drops sessions; absent ones are not an error.
-	Delete(ctx context.Context, hashes ...string) error
-}
-
 // PasswordHasher hashes and verifies passwords in Django's encoded format
 // (pbkdf2_sha256$iterations$salt$hash).
 type PasswordHasher interface {
@@ -101,18 +90,41 @@ type Throttle interface {
 	Reset(ctx context.Context, counters ...ThrottleCounter) error
 }
 
-// Invalidation names cached session state that stopped being true: sessions
-// that were revoked and users whose record changed. Both lists may be empty.
+// Invalidation names cached state that stopped being true: sessions that
+// were revoked, users whose record changed, and projects and tasks that
+// were written. Any list may be empty.
 type Invalidation struct {
 	// Sessions are token hashes of revoked sessions.
 	Sessions []string
 	// Users are IDs of users whose record changed (profile, password,
 	// last login, deactivation): copies of them must be reloaded.
 	Users []int64
+	// Projects are projects whose record or membership changed (every
+	// membership change writes a new project version), or that were
+	// deleted: copies older than the version named must be reloaded.
+	Projects []ObjectVersion
+	// Tasks are tasks that were written or deleted, likewise.
+	Tasks []ObjectVersion
+}
+
+// ObjectVersion names one version of a project or task: copies older than
+// Version are stale. A deletion carries Deleted, which every copy is older
+// than.
+type ObjectVersion struct {
+	ID      int64
+	Version int64
+}
+
+// Deleted is the Version an ObjectVersion of a deleted object carries.
+const Deleted int64 = 1<<63 - 1
+
+// Empty reports whether inv names nothing.
+func (inv Invalidation) Empty() bool {
+	return len(inv.Sessions)+len(inv.Users)+len(inv.Projects)+len(inv.Tasks) == 0
 }
 
 // LocalSessionCache is one instance's in-process copy of live sessions and
-// their users, in front of the SessionCache and the repositories, so that
+// their users, in front of the repositories, so that
 // authenticating a known session costs no round trip. It is bounded in size
 // and keeps each entry only a short time. An implementation that cannot be
 // sure it hears revocations (see Revocations) answers every Get with a miss.
@@ -132,7 +144,7 @@ type LocalSessionCache interface {
 }
 
 // Revocations tells every instance, this one included, to drop its local
-// copies of the sessions and users an Invalidation names.
+// copies of what an Invalidation names (sessions, users, projects, tasks).
 type Revocations interface {
 	// Publish announces inv. Unavailable when it could not be sent now;
 	// the implementation then keeps trying in the background for as long

@@ -45,6 +45,9 @@ type Repos struct {
 	PasswordResets PasswordResetRepository
 	Outbox         Outbox
 
+	// The staff console's audit log (issue 15).
+	Audit AuditLog
+
 	// The Django import's view of users and sessions, and its runs.
 	ImportedUsers    ImportedUserRepository
 	ImportedSessions ImportedSessionRepository

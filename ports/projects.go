@@ -196,12 +196,13 @@ type IdempotencyRepository interface {
 	Purge(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
-// ProjectCache is a shared, fast copy of projects, tasks and members' roles
-// (cache-aside). MySQL stays the truth; every entry carries the version it
-// was read at and an older copy never replaces a newer one, so a slow reader
-// cannot put back what a writer just replaced. Implementations fail open:
-// when their store is down reads report a miss and writes do nothing (they
-// log), so an outage costs latency, never a request.
+// ProjectCache is an instance's fast copy of projects, tasks and members'
+// roles (cache-aside) in front of MySQL, which stays the truth. Every entry
+// carries the version it was read at and an older copy never replaces a
+// newer one: fills take a Ticket before reading MySQL, and a fill whose
+// object was announced at a newer version since is refused, so a slow
+// reader cannot put back what a writer just replaced. Caches only ever
+// speed up reads: no write authorises against one.
 type ProjectCache interface {
 	// Project returns the cached project and userID's role (RoleNone: known
 	// not to be a member). ok is false on a miss.
@@ -211,14 +212,16 @@ type ProjectCache interface {
 	// Task returns the cached task and userID's role in its project. ok is
 	// false on a miss.
 	Task(ctx context.Context, taskID, userID int64) (t projects.Task, role projects.Role, ok bool)
+	// Ticket is taken before reading what a Put will store; see the type.
+	Ticket() uint64
 	// PutProject stores p with the given members' roles (RoleNone: not a member).
-	PutProject(ctx context.Context, p projects.Project, roles map[int64]projects.Role)
+	PutProject(ctx context.Context, ticket uint64, p projects.Project, roles map[int64]projects.Role)
 	// PutAccess stores one user's role as of a project version.
-	PutAccess(ctx context.Context, a Access)
+	PutAccess(ctx context.Context, ticket uint64, a Access)
 	// PutTask stores t, and a.UserID's role when a.ProjectVersion is not 0.
-	PutTask(ctx context.Context, t projects.Task, a Access)
-	// DropProject marks the project (and so its tasks) deleted.
+	PutTask(ctx context.Context, ticket uint64, t projects.Task, a Access)
+	// DropProject forgets the project (and so its tasks' roles).
 	DropProject(ctx context.Context, projectID int64)
-	// DropTask marks the task deleted.
+	// DropTask forgets the task.
 	DropTask(ctx context.Context, projectID, taskID int64)
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Level is a finding's severity, on Django's scale.
@@ -167,6 +168,9 @@ type RedisConfig struct {
 	RedisTLS  bool
 	Cluster   bool
 	KeyPrefix string
+	// The instance caches of projects and tasks (ONIT_CACHE_SIZE, ONIT_CACHE_TTL).
+	CacheSize int
+	CacheTTL  time.Duration
 }
 
 // PasswordConfig is the enabled password validators.

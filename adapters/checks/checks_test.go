@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 type fakeDB struct {
@@ -61,7 +62,8 @@ func goodProduction() Input {
 		Sessions: SessionsConfig{CookieSecure: true, CookieHTTPOnly: true},
 		MySQL: MySQLConfig{Host: "onit.abc.eu-west-1.rds.amazonaws.com", TLS: true, MaxOpenConns: 10, Instances: 4, ServerMaxConns: 60,
 			CommandConns: 5, ReplicaMaxOpenConns: 10, ReplicaServerMaxConns: 60},
-		Redis:    RedisConfig{Addrs: []string{"onit-abc.serverless.euw1.cache.amazonaws.com:6379"}, RedisTLS: true, Cluster: true, KeyPrefix: "onit:"},
+		Redis: RedisConfig{Addrs: []string{"onit-abc.serverless.euw1.cache.amazonaws.com:6379"}, RedisTLS: true, Cluster: true, KeyPrefix: "onit:",
+			CacheSize: 10000, CacheTTL: time.Minute},
 		Password: PasswordConfig{Validators: []string{"similarity", "min_length", "common", "numeric"}},
 		Log:      LogConfig{Format: "json"},
 		Metrics:  MetricsConfig{MetricsToken: strings.Repeat("t0k3n", 8)},
@@ -203,6 +205,9 @@ func TestDeployChecks(t *testing.T) {
 			in.Config.Env = EnvTest
 			in.Config.MySQL.Host = "127.0.0.1"
 		}, nil, ""},
+		{"W090 instance caches off", func(in *Input) { in.Config.Redis.CacheSize = 0 }, []string{"onit.W090"}, "ONIT_CACHE_SIZE"},
+		{"W091 long cache TTL", func(in *Input) { in.Config.Redis.CacheTTL = 10 * time.Minute }, []string{"onit.W091"}, "10m0s"},
+		{"W091 passes at five minutes", func(in *Input) { in.Config.Redis.CacheTTL = 5 * time.Minute }, nil, ""},
 		{"W062 metrics nowhere", func(in *Input) { in.Config.Metrics.MetricsToken = "" }, []string{"onit.W062"}, ""},
 		{"W062 passes with a separate address", func(in *Input) {
 			in.Config.Metrics.MetricsToken = ""

@@ -77,6 +77,7 @@ func all() []check {
 		{deploy: true, run: checkMetrics},
 		{deploy: true, run: checkEmail}, // email.go: W070–W073
 		{deploy: true, run: checkTrustedProxies},
+		{deploy: true, run: checkInstanceCaches}, // caches.go: W090–W091
 	}
 }
 

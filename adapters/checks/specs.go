@@ -57,6 +57,8 @@ var specs = []Spec{
 	{"onit.W083", Warning, true, "", "the replica server's max_connections is below ONIT_MYSQL_REPLICA_SERVER_MAX_CONNECTIONS"},
 	{"onit.W084", Warning, true, "", "a read replica is configured but does not answer (the primary serves every read)"},
 	// Email, links and CORS (issue 15).
+	{"onit.W090", Warning, true, "", "ONIT_CACHE_SIZE is 0: the instance caches are off and every read costs a MySQL statement"},
+	{"onit.W091", Warning, true, "", "ONIT_CACHE_TTL above 5 minutes: how long a write whose announcement died with its process can be served stale"},
 	{"onit.W070", Warning, true, "", "no ONIT_EMAIL_HOST outside development: emails (password resets) are only written to the log"},
 	{"onit.W071", Warning, true, "", "ONIT_PUBLIC_URL unset or not https: links in emails point elsewhere or travel in clear"},
 	{"onit.W072", Warning, true, "", "ONIT_CORS_ALLOWED_ORIGINS holds * or a plain-http origin"},

@@ -13,7 +13,7 @@ import (
 //
 // miniredis's TTLs do not run by themselves (tests drive them with
 // FastForward); ClockTTL makes them run on the wall clock, so in
-// development throttle windows, cached objects and tombstones expire as
+// development throttle windows expire as
 // they do on Redis instead of lasting until a restart.
 func StartRedis() (addr string, stop func(), err error) {
 	m, err := miniredis.Run()

@@ -68,7 +68,7 @@ func newProjHarness(t *testing.T) *projHarness {
 	store := memory.NewProjectsStore(users)
 	repos := ports.Repos{Users: users, Projects: store.Projects(), Members: store.Members(), Tasks: store.Tasks(),
 		Comments: store.Comments(), Idempotency: store.Idempotency()}
-	svc := appprojects.NewService(&projUoW{s: store, repos: repos}, repos, nil, wallClock{}, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
+	svc := appprojects.NewService(&projUoW{s: store, repos: repos}, repos, nil, nil, wallClock{}, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
 	api := NewProjectsAPI(svc, "test-secret", nil)
 	auth := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

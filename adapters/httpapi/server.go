@@ -137,6 +137,7 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	e.GET("/readyz", s.readyz)
 	e.HEAD("/readyz", s.readyz)
 	e.GET("/api/openapi.json", s.openAPI)
+	mountDocs(e)                           // docs.go
 	e.GET(metricsRoute, s.metricsEndpoint) // metrics.go
 	api := e.Group("/api/v1")
 	for _, m := range modules {

@@ -75,6 +75,40 @@ func (f gateFeed) Distrust() {
 	f.g.sink.Distrust()
 }
 
+// Sinks is one Sink made of several (the session cache and the object
+// cache), so one Gate and one pair of feeds keep them all true.
+type Sinks []Sink
+
+var _ Sink = Sinks(nil)
+
+// Invalidate passes inv to every sink.
+func (s Sinks) Invalidate(inv ports.Invalidation) {
+	for _, k := range s {
+		k.Invalidate(inv)
+	}
+}
+
+// Reset resets every sink.
+func (s Sinks) Reset() {
+	for _, k := range s {
+		k.Reset()
+	}
+}
+
+// Trust trusts every sink until until.
+func (s Sinks) Trust(until time.Time) {
+	for _, k := range s {
+		k.Trust(until)
+	}
+}
+
+// Distrust distrusts every sink.
+func (s Sinks) Distrust() {
+	for _, k := range s {
+		k.Distrust()
+	}
+}
+
 // Fanout publishes every announcement on each of its channels (Redis
 // pub/sub and the MySQL invalidation log). Each channel retries its own
 // failures; the joined error tells the caller which could not send now.

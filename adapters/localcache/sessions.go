@@ -114,8 +114,12 @@ func (c *Sessions) Put(ticket uint64, s accounts.Session, u accounts.User) {
 	c.users.put(u.ID, u, exp)
 }
 
-// Invalidate drops the named sessions and users.
+// Invalidate drops the named sessions and users (projects and tasks are
+// Objects' business).
 func (c *Sessions) Invalidate(inv ports.Invalidation) {
+	if len(inv.Sessions)+len(inv.Users) == 0 {
+		return // projects and tasks only: a session fill under way may stand
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen.Add(1)

@@ -89,55 +89,6 @@ func (r *SessionRepository) DeleteExpired(_ context.Context, now time.Time) (int
 	return n, nil
 }
 
-// SessionCache is the in-memory twin of the Redis session cache. Entries
-// never expire by themselves; callers check ExpiresAt, as they must with
-// any cache.
-type SessionCache struct {
-	mu sync.Mutex
-	m  map[string]accounts.Session
-}
-
-var _ ports.SessionCache = (*SessionCache)(nil)
-
-// NewSessionCache returns an empty cache.
-func NewSessionCache() *SessionCache {
-	return &SessionCache{m: map[string]accounts.Session{}}
-}
-
-// Get returns the session and true on a hit.
-func (c *SessionCache) Get(_ context.Context, hash string) (accounts.Session, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s, ok := c.m[hash]
-	return s, ok, nil
-}
-
-// Set stores s.
-func (c *SessionCache) Set(_ context.Context, s accounts.Session) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[s.TokenHash] = s
-	return nil
-}
-
-// Delete drops sessions; absent ones are not an error.
-func (c *SessionCache) Delete(_ context.Context, hashes ...string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, h := range hashes {
-		delete(c.m, h)
-	}
-	return nil
-}
-
-// Len returns how many sessions are cached, for tests that check the cache
-// was filled or emptied.
-func (c *SessionCache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.m)
-}
-
 // ListForUser returns the user's sessions live at now, newest first.
 func (r *SessionRepository) ListForUser(_ context.Context, userID int64, now time.Time) ([]accounts.Session, error) {
 	r.mu.Lock()

@@ -52,3 +52,13 @@ func TestSessionRepositoryDetailsContract(t *testing.T) {
 		return memory.NewSessionRepository(), memory.NewUserRepository()
 	})
 }
+
+func TestStaffDirectoryContract(t *testing.T) {
+	t.Parallel()
+	users := memory.NewUserRepository()
+	store := memory.NewProjectsStore(users)
+	porttest.StaffDirectory(t, porttest.StaffFixture{
+		Directory: memory.NewStaffDirectory(users, store),
+		Repos:     ports.Repos{Users: users, Projects: store.Projects(), Members: store.Members(), Audit: memory.NewAuditLog()},
+	})
+}

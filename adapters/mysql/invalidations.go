@@ -85,6 +85,11 @@ type invalidationRow struct {
 	ID          int64   `bun:"id,pk,autoincrement"`
 	SessionHash *string `bun:"session_hash"`
 	UserID      *int64  `bun:"user_id"`
+	// A written project or task and the version the write produced
+	// (migrations/sql/00008_object_invalidations.sql).
+	ProjectID *int64 `bun:"project_id"`
+	TaskID    *int64 `bun:"task_id"`
+	Version   *int64 `bun:"version"`
 }
 
 // InvalidationLog is the durable copy of the invalidation channel
@@ -103,7 +108,8 @@ type invalidationRow struct {
 // itself within TrustFor.
 //
 // Cost: one INSERT per announcement (logins, logouts, password and profile
-// changes, revocations: rare), one SELECT per PollEvery per instance, and
+// changes, revocations, and writes of projects and tasks), one SELECT per
+// PollEvery per instance, and
 // one DELETE of old rows per Keep per instance.
 type InvalidationLog struct {
 	db   *bun.DB
@@ -148,7 +154,7 @@ func NewInvalidationLog(db *bun.DB, sink InvalidationSink, opt InvalidationOptio
 // announcement is queued for retry and Unavailable is returned for the
 // caller to log.
 func (l *InvalidationLog) Publish(ctx context.Context, inv ports.Invalidation) error {
-	if len(inv.Sessions)+len(inv.Users) == 0 {
+	if inv.Empty() {
 		return nil
 	}
 	err := l.append(ctx, inv)
@@ -173,29 +179,39 @@ func (l *InvalidationLog) append(ctx context.Context, inv ports.Invalidation) er
 		if len(args) == 0 {
 			return nil
 		}
-		_, err := l.db.ExecContext(ctx, "INSERT INTO invalidations (created_at, session_hash, user_id) VALUES "+b.String(), args...)
+		_, err := l.db.ExecContext(ctx, "INSERT INTO invalidations (created_at, session_hash, user_id, project_id, task_id, version) VALUES "+b.String(), args...)
 		b.Reset()
 		args = args[:0]
 		return MapError(err)
 	}
-	add := func(hash any, user any) error {
+	add := func(hash, user, project, task, version any) error {
 		if len(args) > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(NOW(6), ?, ?)")
-		args = append(args, hash, user)
-		if len(args) >= 2*appendBatch {
+		b.WriteString("(NOW(6), ?, ?, ?, ?, ?)")
+		args = append(args, hash, user, project, task, version)
+		if len(args) >= 5*appendBatch {
 			return flush()
 		}
 		return nil
 	}
 	for _, h := range inv.Sessions {
-		if err := add(h, nil); err != nil {
+		if err := add(h, nil, nil, nil, nil); err != nil {
 			return err
 		}
 	}
 	for _, id := range inv.Users {
-		if err := add(nil, id); err != nil {
+		if err := add(nil, id, nil, nil, nil); err != nil {
+			return err
+		}
+	}
+	for _, o := range inv.Projects {
+		if err := add(nil, nil, o.ID, nil, o.Version); err != nil {
+			return err
+		}
+	}
+	for _, o := range inv.Tasks {
+		if err := add(nil, nil, nil, o.ID, o.Version); err != nil {
 			return err
 		}
 	}
@@ -273,7 +289,7 @@ func (l *InvalidationLog) poll(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, l.opt.TrustFor)
 	defer cancel()
 	var rows []invalidationRow
-	err := l.db.NewSelect().Model(&rows).Column("id", "session_hash", "user_id").
+	err := l.db.NewSelect().Model(&rows).Column("id", "session_hash", "user_id", "project_id", "task_id", "version").
 		Where("id > ? OR created_at >= NOW(6) - INTERVAL ? MICROSECOND", l.maxID, lookback.Microseconds()).
 		OrderExpr("id").Limit(pollLimit).Scan(ctx)
 	if err != nil {
@@ -292,6 +308,10 @@ func (l *InvalidationLog) poll(ctx context.Context) error {
 			inv.Sessions = append(inv.Sessions, *r.SessionHash)
 		case r.UserID != nil:
 			inv.Users = append(inv.Users, *r.UserID)
+		case r.ProjectID != nil && r.Version != nil:
+			inv.Projects = append(inv.Projects, ports.ObjectVersion{ID: *r.ProjectID, Version: *r.Version})
+		case r.TaskID != nil && r.Version != nil:
+			inv.Tasks = append(inv.Tasks, ports.ObjectVersion{ID: *r.TaskID, Version: *r.Version})
 		}
 	}
 	for id, at := range l.seen {
@@ -306,7 +326,7 @@ func (l *InvalidationLog) poll(ctx context.Context) error {
 		l.sink.Reset()
 		return nil
 	}
-	if len(inv.Sessions)+len(inv.Users) > 0 {
+	if !inv.Empty() {
 		l.sink.Invalidate(inv)
 	}
 	return nil

@@ -17,6 +17,7 @@ type recordingSink struct {
 	mu        sync.Mutex
 	sessions  []string
 	users     []int64
+	objects   []ports.Invalidation // the projects and tasks of each delivery
 	trusted   time.Time
 	resets    int
 	distrusts int
@@ -27,6 +28,9 @@ func (s *recordingSink) Invalidate(inv ports.Invalidation) {
 	defer s.mu.Unlock()
 	s.sessions = append(s.sessions, inv.Sessions...)
 	s.users = append(s.users, inv.Users...)
+	if len(inv.Projects)+len(inv.Tasks) > 0 {
+		s.objects = append(s.objects, ports.Invalidation{Projects: inv.Projects, Tasks: inv.Tasks})
+	}
 }
 func (s *recordingSink) Reset() { s.mu.Lock(); s.resets++; s.mu.Unlock() }
 func (s *recordingSink) Trust(until time.Time) {
@@ -95,6 +99,21 @@ func TestInvalidationLogDeliversToEveryInstance(t *testing.T) {
 	}
 	if _, _, tr := a.state(); tr.Before(time.Now()) {
 		t.Error("instance A's trust was not extended")
+	}
+
+	// Writes of projects and tasks travel the same log, versions included.
+	objects := ports.Invalidation{Projects: []ports.ObjectVersion{{ID: 11, Version: 4}},
+		Tasks: []ports.ObjectVersion{{ID: 12, Version: 7}, {ID: 13, Version: ports.Deleted}}}
+	if err := logA.Publish(ctx, objects); err != nil {
+		t.Fatalf("Publish objects: %v", err)
+	}
+	got := func() []ports.Invalidation { b.mu.Lock(); defer b.mu.Unlock(); return slices.Clone(b.objects) }
+	if !waitFor(t, 2*time.Second, func() bool { return len(got()) > 0 }) {
+		t.Fatal("instance B never heard of the written objects")
+	}
+	time.Sleep(200 * time.Millisecond) // a second delivery would show now
+	if o := got(); len(o) != 1 || !slices.Equal(o[0].Projects, objects.Projects) || !slices.Equal(o[0].Tasks, objects.Tasks) {
+		t.Errorf("instance B heard %+v, want %+v once", o, objects)
 	}
 }
 

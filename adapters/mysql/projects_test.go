@@ -66,7 +66,7 @@ type fixedClock struct{ t time.Time }
 func (c fixedClock) Now() time.Time { return c.t }
 
 func newService(db *bun.DB) *appprojects.Service {
-	return appprojects.NewService(adapter.NewUnitOfWork(db, projectRepos), projectRepos(db), nil,
+	return appprojects.NewService(adapter.NewUnitOfWork(db, projectRepos), projectRepos(db), nil, nil,
 		fixedClock{time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
 }
 

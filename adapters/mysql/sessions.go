@@ -53,7 +53,7 @@ func (r sessionRow) toDomain() accounts.Session {
 }
 
 // SessionRepository stores sessions in the sessions table, the truth the
-// Redis cache copies.
+// instances' memory copies (adapters/localcache.Sessions).
 type SessionRepository struct{ db bun.IDB }
 
 var _ ports.SessionRepository = (*SessionRepository)(nil)

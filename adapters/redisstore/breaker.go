@@ -90,6 +90,10 @@ type BreakerConfig struct {
 	Failures int
 	// Open is how long an open breaker refuses calls before one probe.
 	Open time.Duration
+
+	// onOpen runs (without blocking) each time a node's breaker opens: a
+	// cluster client re-reads its slot map then (see clusterReloader).
+	onOpen func()
 }
 
 // Defaults of a BreakerConfig left zero (tests build clients without
@@ -114,6 +118,9 @@ func newBreakerHook(addr string, cfg BreakerConfig, log *slog.Logger) *breakerHo
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
 		IsExcluded:  func(err error) bool { return errors.Is(err, errExcluded) },
 		OnStateChange: func(name string, from, to gobreaker.State) {
+			if to == gobreaker.StateOpen && cfg.onOpen != nil {
+				cfg.onOpen()
+			}
 			if log == nil {
 				return
 			}

@@ -1,6 +1,7 @@
-// Package redisstore implements Onit's Redis-backed ports: the session cache
-// (ports.SessionCache) and the login throttle (ports.LoginThrottle), plus the
-// client constructor, a readiness check and a metrics hook.
+// Package redisstore implements Onit's Redis-backed ports: the login
+// throttle (ports.Throttle) and the invalidation channel (ports.Revocations,
+// Redis pub/sub), plus the client constructor, a readiness check and a
+// metrics hook.
 //
 // Production runs on ElastiCache Serverless (Redis OSS 7.1): cluster protocol
 // always, TLS only, a small command budget for the whole fleet and 1 GB of
@@ -123,6 +124,10 @@ func NewClient(cfg env.Redis, log *slog.Logger) (redis.UniversalClient, error) {
 			return nil, fmt.Errorf("redisstore: database %d requested, but a cluster only has database 0 (ONIT_REDIS_DB)", cfg.DB)
 		}
 		copts := opts.Cluster()
+		// A node whose breaker opens may be a master that died: re-read
+		// the slot map, so its promoted replica gets its slots.
+		reloader := &clusterReloader{}
+		breakers.onOpen = reloader.reload
 		// One breaker per node: the cluster client makes a client per
 		// node it learns of, and routes each command to one of them.
 		copts.NewClient = func(o *redis.Options) *redis.Client {
@@ -131,6 +136,7 @@ func NewClient(cfg env.Redis, log *slog.Logger) (redis.UniversalClient, error) {
 			return c
 		}
 		c := redis.NewClusterClient(copts)
+		reloader.c.Store(c)
 		c.AddHook(budgetHook{d: cfg.CommandTimeout})
 		return c, nil
 	}
@@ -158,12 +164,25 @@ func NewHealth(c redis.UniversalClient) *Health { return &Health{c: c} }
 func (h *Health) Name() string { return "redis" }
 
 // Ping sends one PING (to one node of a cluster: a round trip, not a census,
-// so that probes stay cheap in the command budget).
+// so that probes stay cheap in the command budget). When a cluster's PING
+// fails, the node it went to may be a master that has since been replaced;
+// then the slot map is read again and every master of the new one is
+// pinged, so a failed-over cluster reads as ready and a cluster with a
+// master really gone does not.
 func (h *Health) Ping(ctx context.Context) error {
-	if err := h.c.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis ping: %w", err)
+	err := h.c.Ping(ctx).Err()
+	if err == nil {
+		return nil
 	}
-	return nil
+	if cc, ok := h.c.(*redis.ClusterClient); ok {
+		// ForEachMaster reloads the slot map before it runs.
+		if cerr := cc.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
+			return n.Ping(ctx).Err()
+		}); cerr == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("redis ping: %w", err)
 }
 
 // Observer receives one observation per round trip, for metrics. Name is the

@@ -17,11 +17,8 @@ const DefaultPrefix = "onit:"
 //
 // with these kinds:
 //
-//	onit:sess:{<token hash>}        a cached session (value: encodeSession)
-//	onit:sess:{<token hash>}        or its revocation tombstone
 //	onit:thr:<kind>:{<digest>}      attempts of one throttle counter, e.g.
 //	                                thr:login_account, thr:login_client
-//	onit:proj:…, onit:task:…        projects and tasks: see ObjectCache
 //
 // The braces are a Redis Cluster hash tag: only the part inside them picks
 // the slot. Keys that one command, transaction or script must touch
@@ -62,9 +59,6 @@ func (k Keys) Plain(kind string) string { return k.prefix() + kind }
 func (k Keys) Tagged(kind, tag string) string {
 	return k.prefix() + kind + ":{" + tag + "}"
 }
-
-// Session is the key of the cached session with the given token hash.
-func (k Keys) Session(tokenHash string) string { return k.Tagged("sess", tokenHash) }
 
 // Throttle is the attempt counter of one throttle kind ("login_account",
 // "register_client") and id (a normalised e-mail, a client address).

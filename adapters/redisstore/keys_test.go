@@ -19,8 +19,6 @@ func TestKeys(t *testing.T) {
 		{"default prefix", def.Plain("x"), "onit:x", false},
 		{"custom prefix", custom.Plain("x"), "staging:x", false},
 		{"tagged", def.Tagged("kind", "tag"), "onit:kind:{tag}", false},
-		{"session", def.Session("abc123"), "onit:sess:{abc123}", false},
-		{"session with prefix", custom.Session("abc123"), "staging:sess:{abc123}", false},
 		{"account", def.Throttle("login_account", "bob@example.com"), "onit:thr:login_account:{", true},
 		{"client", custom.Throttle("login_client", "2001:db8::1"), "staging:thr:login_client:{", true},
 	}

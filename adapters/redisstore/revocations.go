@@ -78,7 +78,8 @@ func (o RevocationOptions) withDefaults() RevocationOptions {
 //
 // Text, "1" (the format version) followed by space-separated items:
 // "s<token hash>" for a revoked session, "u<user ID>" for a changed user,
-// "*" for everything. A message in another version or with an item this
+// "p<project ID>:<version>" and "t<task ID>:<version>" for a written or
+// deleted project or task (ports.ObjectVersion), "*" for everything. A message in another version or with an item this
 // release does not know (sent by a newer release during a deploy) resets
 // the whole local cache: safe, and only costs reloads.
 //
@@ -138,7 +139,7 @@ func NewRevocations(c redis.UniversalClient, k Keys, sink RevocationSink, opt Re
 // one PUBLISH. On failure the message is queued for retry and the error,
 // Unavailable, is returned for the caller to log.
 func (r *Revocations) Publish(ctx context.Context, inv ports.Invalidation) error {
-	if len(inv.Sessions)+len(inv.Users) == 0 {
+	if inv.Empty() {
 		return nil
 	}
 	msg := EncodeInvalidation(inv)
@@ -189,7 +190,11 @@ func (r *Revocations) Stop(ctx context.Context) error {
 // subscribe keeps one subscription alive until ctx ends, backing off while
 // Redis cannot be reached. Each outage is logged once.
 func (r *Revocations) subscribe(ctx context.Context) {
-	const minBackoff, maxBackoff = 50 * time.Millisecond, 2 * time.Second
+	// At most half a second between attempts: the instance caches stay off
+	// until the subscription is back, so a Redis that returns must be
+	// noticed quickly (issue 11: normal again within 2 s); one attempt is a
+	// dial and a SUBSCRIBE.
+	const minBackoff, maxBackoff = 50 * time.Millisecond, 500 * time.Millisecond
 	backoff := minBackoff
 	quiet := false
 	for {
@@ -333,7 +338,7 @@ func EncodeInvalidation(inv ports.Invalidation) string {
 	for _, h := range inv.Sessions {
 		n += 2 + len(h)
 	}
-	n += len(inv.Users) * 21
+	n += len(inv.Users)*21 + (len(inv.Projects)+len(inv.Tasks))*41
 	b := make([]byte, 0, n)
 	b = append(b, '1')
 	for _, h := range inv.Sessions {
@@ -343,6 +348,12 @@ func EncodeInvalidation(inv ports.Invalidation) string {
 	for _, id := range inv.Users {
 		b = append(b, " u"...)
 		b = strconv.AppendInt(b, id, 10)
+	}
+	for _, o := range inv.Projects {
+		b = appendObject(append(b, " p"...), o)
+	}
+	for _, o := range inv.Tasks {
+		b = appendObject(append(b, " t"...), o)
 	}
 	return string(b)
 }
@@ -366,9 +377,38 @@ func DecodeInvalidation(msg string) (inv ports.Invalidation, all bool) {
 				return ports.Invalidation{}, true
 			}
 			inv.Users = append(inv.Users, id)
+		case item[0] == 'p' || item[0] == 't':
+			o, ok := parseObject(item[1:])
+			if !ok {
+				return ports.Invalidation{}, true
+			}
+			if item[0] == 'p' {
+				inv.Projects = append(inv.Projects, o)
+			} else {
+				inv.Tasks = append(inv.Tasks, o)
+			}
 		default:
 			return ports.Invalidation{}, true
 		}
 	}
 	return inv, false
+}
+
+func appendObject(b []byte, o ports.ObjectVersion) []byte {
+	b = strconv.AppendInt(b, o.ID, 10)
+	b = append(b, ':')
+	return strconv.AppendInt(b, o.Version, 10)
+}
+
+func parseObject(s string) (ports.ObjectVersion, bool) {
+	id, ver, ok := strings.Cut(s, ":")
+	if !ok {
+		return ports.ObjectVersion{}, false
+	}
+	i, err1 := strconv.ParseInt(id, 10, 64)
+	v, err2 := strconv.ParseInt(ver, 10, 64)
+	if err1 != nil || err2 != nil {
+		return ports.ObjectVersion{}, false
+	}
+	return ports.ObjectVersion{ID: i, Version: v}, true
 }

@@ -28,6 +28,8 @@ func TestInvalidationFormat(t *testing.T) {
 		{Sessions: []string{hash}},
 		{Users: []int64{42}},
 		{Sessions: []string{hash, "ab"}, Users: []int64{1, 1 << 62}},
+		{Projects: []ports.ObjectVersion{{ID: 3, Version: 9}}, Tasks: []ports.ObjectVersion{{ID: 5, Version: ports.Deleted}, {ID: 6, Version: 1}}},
+		{Users: []int64{2}, Tasks: []ports.ObjectVersion{{ID: 1 << 62, Version: 2}}},
 	}
 	for _, inv := range round {
 		msg := redisstore.EncodeInvalidation(inv)
@@ -40,7 +42,11 @@ func TestInvalidationFormat(t *testing.T) {
 		t.Errorf("message %q, want %q (the format other releases read)", msg, "1 sab u7")
 	}
 	// Anything this release cannot read must drop everything, never nothing.
-	for _, msg := range []string{"", "2 sab", "1 xab", "1 u", "1 u12x", "1 s", "1 *", "10 sab", "1sab"} {
+	if msg := redisstore.EncodeInvalidation(ports.Invalidation{Projects: []ports.ObjectVersion{{ID: 3, Version: 9}}, Tasks: []ports.ObjectVersion{{ID: 5, Version: 2}}}); msg != "1 p3:9 t5:2" {
+		t.Errorf("message %q, want %q", msg, "1 p3:9 t5:2")
+	}
+	for _, msg := range []string{"", "2 sab", "1 xab", "1 u", "1 u12x", "1 s", "1 *", "10 sab", "1sab",
+		"1 p", "1 p3", "1 p3:", "1 t:4", "1 t3:x", "1 p3:4:5"} {
 		if inv, all := redisstore.DecodeInvalidation(msg); !all {
 			t.Errorf("%q decodes to %+v; want everything dropped", msg, inv)
 		}

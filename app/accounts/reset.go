@@ -91,25 +91,14 @@ func (s *Service) RequestPasswordReset(ctx context.Context, addr, clientAddr str
 	if !u.CanLogIn() || strings.HasPrefix(u.PasswordHash, "!") {
 		return nil
 	}
-	return s.sendPasswordReset(ctx, u)
-}
-
-// SendPasswordReset emails a reset link to the user, whoever asks (the
-// staff console). NotFound when the user does not exist.
-func (s *Service) SendPasswordReset(ctx context.Context, userID int64) error {
-	if s.resets == nil {
-		return domain.Internal(errResetsOff)
-	}
-	u, err := s.users.ByID(ctx, userID)
-	if err != nil {
-		return err
-	}
-	return s.sendPasswordReset(ctx, u)
+	return s.sendPasswordReset(ctx, u, nil)
 }
 
 // sendPasswordReset issues a token and queues its email in one
-// transaction: the link exists exactly when its email will be sent.
-func (s *Service) sendPasswordReset(ctx context.Context, u accounts.User) error {
+// transaction: the link exists exactly when its email will be sent. also,
+// when set, runs last in the same transaction (the staff console's audit
+// entry).
+func (s *Service) sendPasswordReset(ctx context.Context, u accounts.User, also func(ctx context.Context, r ports.Repos) error) error {
 	token, err := s.random.Token(accounts.TokenBytes)
 	if err != nil {
 		return domain.Internal(err)
@@ -124,7 +113,13 @@ func (s *Service) sendPasswordReset(ctx context.Context, u accounts.User) error 
 		if err := r.PasswordResets.Create(ctx, reset); err != nil {
 			return err
 		}
-		return r.Outbox.Enqueue(ctx, msg, now)
+		if err := r.Outbox.Enqueue(ctx, msg, now); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(ctx, r)
+		}
+		return nil
 	})
 }
 

@@ -53,6 +53,7 @@ type Service struct {
 	revs  ports.Revocations       // set together with local
 
 	resets   *resets  // nil: password resets are off (UsePasswordResets)
+	staff    *staff   // nil: the staff console is off (UseStaffConsole)
 	activity activity // last-used times waiting for FlushSessionActivity
 }
 

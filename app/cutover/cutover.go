@@ -62,8 +62,8 @@ type Options struct {
 // Importer runs imports. Its ports: the Django source (read only), the
 // session codec (nil when no secret key was given: then no session is
 // imported), the hash inspector, the unit of work and repositories of
-// Onit's database, the session cache and revocations (so a re-run while
-// Onit serves leaves no stale copy; revocations may be nil), and the clock.
+// Onit's database, revocations (so a re-run while Onit serves leaves no
+// stale copy in any instance's memory; nil: none to tell), and the clock.
 type Importer struct {
 	cfg       Config
 	source    ports.DjangoSource
@@ -71,7 +71,6 @@ type Importer struct {
 	inspector ports.PasswordHashInspector
 	uow       ports.UnitOfWork
 	repos     ports.Repos
-	cache     ports.SessionCache
 	revs      ports.Revocations
 	clock     ports.Clock
 	log       *slog.Logger
@@ -79,7 +78,7 @@ type Importer struct {
 
 // New builds an importer; see Importer for the ports. A nil log discards.
 func New(cfg Config, source ports.DjangoSource, codec ports.DjangoSessionCodec, inspector ports.PasswordHashInspector,
-	uow ports.UnitOfWork, repos ports.Repos, cache ports.SessionCache, revs ports.Revocations, clock ports.Clock, log *slog.Logger,
+	uow ports.UnitOfWork, repos ports.Repos, revs ports.Revocations, clock ports.Clock, log *slog.Logger,
 ) *Importer {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = DefaultBatchSize
@@ -91,7 +90,7 @@ func New(cfg Config, source ports.DjangoSource, codec ports.DjangoSessionCodec, 
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Importer{cfg: cfg, source: source, codec: codec, inspector: inspector, uow: uow, repos: repos,
-		cache: cache, revs: revs, clock: clock, log: log}
+		revs: revs, clock: clock, log: log}
 }
 
 // ErrBatchSize: the batch size is outside 1..MaxBatchSize.
@@ -237,16 +236,10 @@ func (im *Importer) nextPhase(ctx context.Context, r *run, p cutover.Phase) erro
 	})
 }
 
-// invalidate tells caches and instances about sessions that changed or
-// went and users that changed. It runs after the commit; a failure
-// fails nothing (the database is the truth) but is logged.
+// invalidate tells every instance about sessions that changed or went and
+// users that changed. It runs after the commit; a failure fails nothing
+// (the database is the truth, and each channel retries) but is logged.
 func (im *Importer) invalidate(ctx context.Context, sessions []string, users []int64) {
-	if len(sessions) > 0 {
-		if err := im.cache.Delete(ctx, sessions...); err != nil {
-			im.log.WarnContext(ctx, "session cache delete failed; changed sessions may be served from the cache until they expire",
-				"sessions", len(sessions), "err", err)
-		}
-	}
 	if im.revs == nil || len(sessions)+len(users) == 0 {
 		return
 	}

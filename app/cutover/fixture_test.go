@@ -92,7 +92,6 @@ type fixture struct {
 	clock    *clock
 	users    *memory.UserRepository
 	sessions *memory.SessionRepository
-	cache    *memory.SessionCache
 	repos    ports.Repos
 	uow      ports.UnitOfWork
 	source   *memory.DjangoSource
@@ -104,7 +103,7 @@ type fixture struct {
 func newFixture(t *testing.T, users []dc.SourceUser, sessions []dc.SourceSession) *fixture {
 	t.Helper()
 	f := &fixture{clock: &clock{now: t0}, users: memory.NewUserRepository(), sessions: memory.NewSessionRepository(),
-		cache: memory.NewSessionCache(), source: memory.NewDjangoSource(users, sessions), hasher: djangohash.New(1000),
+		source: memory.NewDjangoSource(users, sessions), hasher: djangohash.New(1000),
 		cfg: cutover.Config{BatchSize: 3, DefaultLanguage: "en"}}
 	f.repos = ports.Repos{Users: f.users, Sessions: f.sessions,
 		ImportedUsers:    memory.NewImportedUserRepository(f.users),
@@ -120,7 +119,7 @@ func newFixture(t *testing.T, users []dc.SourceUser, sessions []dc.SourceSession
 }
 
 func (f *fixture) importer() *cutover.Importer {
-	return cutover.New(f.cfg, f.source, f.codec, f.hasher, f.uow, f.repos, f.cache, nil, f.clock, nil)
+	return cutover.New(f.cfg, f.source, f.codec, f.hasher, f.uow, f.repos, nil, f.clock, nil)
 }
 
 func (f *fixture) run(t *testing.T, opts cutover.Options) cutover.Report {

@@ -29,11 +29,12 @@ func (s *Service) taskAccess(ctx context.Context, caller, id int64) (dp.Task, dp
 		}
 		return t, role, nil
 	}
+	ticket := s.cache.Ticket()
 	t, a, err := s.repos.Tasks.ByIDForUser(ctx, id, caller)
 	if err != nil {
 		return dp.Task{}, "", err
 	}
-	s.cache.PutTask(ctx, t, a)
+	s.cache.PutTask(ctx, ticket, t, a)
 	if a.Role == dp.RoleNone {
 		return dp.Task{}, "", domain.ErrNotFound
 	}

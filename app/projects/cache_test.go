@@ -3,9 +3,11 @@ package projects_test
 import (
 	"context"
 	"sync"
+	"testing"
 
 	dp "github.com/onitapp/onit/domain/projects"
 	"github.com/onitapp/onit/ports"
+	"github.com/onitapp/onit/ports/porttest"
 )
 
 // mapCache is a versioned in-process ports.ProjectCache with the semantics
@@ -82,7 +84,9 @@ func (c *mapCache) Task(_ context.Context, id, user int64) (dp.Task, dp.Role, bo
 	return t, r, ok
 }
 
-func (c *mapCache) PutProject(_ context.Context, p dp.Project, roles map[int64]dp.Role) {
+func (c *mapCache) Ticket() uint64 { return 0 }
+
+func (c *mapCache) PutProject(_ context.Context, _ uint64, p dp.Project, roles map[int64]dp.Role) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.entry(p.ID, p.Version); e != nil {
@@ -93,7 +97,7 @@ func (c *mapCache) PutProject(_ context.Context, p dp.Project, roles map[int64]d
 	}
 }
 
-func (c *mapCache) PutAccess(_ context.Context, a ports.Access) {
+func (c *mapCache) PutAccess(_ context.Context, _ uint64, a ports.Access) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.entry(a.ProjectID, a.ProjectVersion); e != nil {
@@ -101,14 +105,14 @@ func (c *mapCache) PutAccess(_ context.Context, a ports.Access) {
 	}
 }
 
-func (c *mapCache) PutTask(ctx context.Context, t dp.Task, a ports.Access) {
+func (c *mapCache) PutTask(ctx context.Context, ticket uint64, t dp.Task, a ports.Access) {
 	c.mu.Lock()
 	if old, ok := c.tasks[t.ID]; !ok || old.Version <= t.Version {
 		c.tasks[t.ID] = t
 	}
 	c.mu.Unlock()
 	if a.ProjectVersion != 0 {
-		c.PutAccess(ctx, a)
+		c.PutAccess(ctx, ticket, a)
 	}
 }
 
@@ -122,4 +126,10 @@ func (c *mapCache) DropTask(_ context.Context, _, id int64) {
 	c.mu.Lock()
 	delete(c.tasks, id)
 	c.mu.Unlock()
+}
+
+// The double keeps the port's promises too, or the tests above prove
+// nothing about the real cache.
+func TestMapCacheContract(t *testing.T) {
+	porttest.ProjectCache(t, func(*testing.T) ports.ProjectCache { return newMapCache() })
 }

@@ -42,12 +42,14 @@ func (s *Service) AddMember(ctx context.Context, caller, projectID int64, in New
 	if fields := accounts.CheckEmail(in.Email); len(fields) > 0 {
 		return dp.Member{}, false, domain.Invalid(fields...)
 	}
-	// Check the caller first so that only owners learn which emails exist.
-	role, err := s.access(ctx, projectID, caller)
+	// Check the caller first so that only owners learn which emails exist:
+	// against MySQL, as every write does (a stale cached role must not
+	// tell a former owner which emails have accounts).
+	roles, _, err := s.repos.Members.Roles(ctx, projectID, caller)
 	if err != nil {
 		return dp.Member{}, false, err
 	}
-	if err := allow(role, dp.RoleOwner); err != nil {
+	if err := allow(roles[caller], dp.RoleOwner); err != nil {
 		return dp.Member{}, false, err
 	}
 	u, err := s.repos.Users.ByEmailKey(ctx, accounts.EmailKey(in.Email))
@@ -57,6 +59,7 @@ func (s *Service) AddMember(ctx context.Context, caller, projectID int64, in New
 		return dp.Member{}, false, err
 	}
 	now := s.now()
+	ticket := s.cache.Ticket()
 	var p dp.Project
 	m, replayed, err = runCreate(ctx, s, caller, idemKey, fmt.Sprintf("member:%d", projectID), in, func(ctx context.Context, r ports.Repos) (dp.Member, error) {
 		m := dp.Member{ProjectID: projectID, UserID: u.ID, Email: u.Email, Name: u.Name, Role: in.Role, JoinedAt: now}
@@ -81,7 +84,8 @@ func (s *Service) AddMember(ctx context.Context, caller, projectID int64, in New
 		return m, err
 	})
 	if err == nil && !replayed {
-		s.cache.PutProject(ctx, p, map[int64]dp.Role{caller: dp.RoleOwner, u.ID: in.Role})
+		s.cache.PutProject(ctx, ticket, p, map[int64]dp.Role{caller: dp.RoleOwner, u.ID: in.Role})
+		s.announce(ctx, ports.Invalidation{Projects: []ports.ObjectVersion{{ID: p.ID, Version: p.Version}}})
 	}
 	return m, replayed, err
 }
@@ -94,6 +98,7 @@ func (s *Service) SetMemberRole(ctx context.Context, caller, projectID, userID i
 			Params: map[string]any{"param": "owner, member"}})
 	}
 	now := s.now()
+	ticket := s.cache.Ticket()
 	var m dp.Member
 	var callerRole dp.Role
 	p, err := s.changeMembers(ctx, caller, projectID, userID, role, func(ctx context.Context, r ports.Repos, cr dp.Role) error {
@@ -111,7 +116,8 @@ func (s *Service) SetMemberRole(ctx context.Context, caller, projectID, userID i
 	if caller == userID {
 		callerRole = role
 	}
-	s.cache.PutProject(ctx, p, map[int64]dp.Role{caller: callerRole, userID: role})
+	s.cache.PutProject(ctx, ticket, p, map[int64]dp.Role{caller: callerRole, userID: role})
+	s.announce(ctx, ports.Invalidation{Projects: []ports.ObjectVersion{{ID: p.ID, Version: p.Version}}})
 	return m, nil
 }
 
@@ -121,6 +127,7 @@ func (s *Service) SetMemberRole(ctx context.Context, caller, projectID, userID i
 // are unassigned: they could no longer see them.
 func (s *Service) RemoveMember(ctx context.Context, caller, projectID, userID int64) error {
 	now := s.now()
+	ticket := s.cache.Ticket()
 	var unassigned []dp.Task
 	p, err := s.changeMembers(ctx, caller, projectID, userID, dp.RoleNone, func(ctx context.Context, r ports.Repos, _ dp.Role) error {
 		if err := r.Members.Remove(ctx, projectID, userID); err != nil {
@@ -133,14 +140,17 @@ func (s *Service) RemoveMember(ctx context.Context, caller, projectID, userID in
 	if err != nil {
 		return err
 	}
+	inv := ports.Invalidation{Projects: []ports.ObjectVersion{{ID: p.ID, Version: p.Version}}}
 	for _, t := range unassigned {
-		s.cache.PutTask(ctx, t, ports.Access{})
+		s.cache.PutTask(ctx, ticket, t, ports.Access{})
+		inv.Tasks = append(inv.Tasks, ports.ObjectVersion{ID: t.ID, Version: t.Version})
 	}
 	roles := map[int64]dp.Role{userID: dp.RoleNone}
 	if caller != userID {
 		roles[caller] = dp.RoleOwner
 	}
-	s.cache.PutProject(ctx, p, roles)
+	s.cache.PutProject(ctx, ticket, p, roles)
+	s.announce(ctx, inv)
 	return nil
 }
 

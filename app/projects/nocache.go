@@ -17,8 +17,9 @@ func (noCache) Role(context.Context, int64, int64) (dp.Role, bool) { return "", 
 func (noCache) Task(context.Context, int64, int64) (dp.Task, dp.Role, bool) {
 	return dp.Task{}, "", false
 }
-func (noCache) PutProject(context.Context, dp.Project, map[int64]dp.Role) {}
-func (noCache) PutAccess(context.Context, ports.Access)                   {}
-func (noCache) PutTask(context.Context, dp.Task, ports.Access)            {}
-func (noCache) DropProject(context.Context, int64)                        {}
-func (noCache) DropTask(context.Context, int64, int64)                    {}
+func (noCache) Ticket() uint64                                                    { return 0 }
+func (noCache) PutProject(context.Context, uint64, dp.Project, map[int64]dp.Role) {}
+func (noCache) PutAccess(context.Context, uint64, ports.Access)                   {}
+func (noCache) PutTask(context.Context, uint64, dp.Task, ports.Access)            {}
+func (noCache) DropProject(context.Context, int64)                                {}
+func (noCache) DropTask(context.Context, int64, int64)                            {}

@@ -21,6 +21,7 @@ type NewProject struct {
 // retry returns the first result and replayed=true.
 func (s *Service) CreateProject(ctx context.Context, caller int64, in NewProject, idemKey string) (v ProjectView, replayed bool, err error) {
 	now := s.now()
+	ticket := s.cache.Ticket()
 	p0, err := dp.NewProject(in.Name, in.Description, caller, now)
 	if err != nil {
 		return ProjectView{}, false, err
@@ -37,7 +38,8 @@ func (s *Service) CreateProject(ctx context.Context, caller int64, in NewProject
 		return ProjectView{Project: p, Role: dp.RoleOwner}, nil
 	})
 	if err == nil && !replayed {
-		s.cache.PutProject(ctx, v.Project, map[int64]dp.Role{caller: dp.RoleOwner})
+		// A new project: no instance holds a copy to announce a change to.
+		s.cache.PutProject(ctx, ticket, v.Project, map[int64]dp.Role{caller: dp.RoleOwner})
 	}
 	return v, replayed, err
 }
@@ -60,11 +62,12 @@ func (s *Service) GetProject(ctx context.Context, caller, id int64) (ProjectView
 		}
 		return ProjectView{Project: p, Role: role}, nil
 	}
+	ticket := s.cache.Ticket()
 	p, role, err := s.repos.Projects.ByIDForUser(ctx, id, caller)
 	if err != nil {
 		return ProjectView{}, err
 	}
-	s.cache.PutProject(ctx, p, map[int64]dp.Role{caller: role})
+	s.cache.PutProject(ctx, ticket, p, map[int64]dp.Role{caller: role})
 	if role == dp.RoleNone {
 		return ProjectView{}, domain.ErrNotFound
 	}
@@ -75,6 +78,7 @@ func (s *Service) GetProject(ctx context.Context, caller, id int64) (ProjectView
 // client accepts (nil: any).
 func (s *Service) UpdateProject(ctx context.Context, caller, id int64, c dp.ProjectChanges, ifMatch []int64) (ProjectView, error) {
 	now := s.now()
+	ticket := s.cache.Ticket()
 	var p dp.Project
 	err := s.uow.Transact(ctx, func(ctx context.Context, r ports.Repos) error {
 		var err error
@@ -92,7 +96,8 @@ func (s *Service) UpdateProject(ctx context.Context, caller, id int64, c dp.Proj
 	if err != nil {
 		return ProjectView{}, err
 	}
-	s.cache.PutProject(ctx, p, map[int64]dp.Role{caller: dp.RoleOwner})
+	s.cache.PutProject(ctx, ticket, p, map[int64]dp.Role{caller: dp.RoleOwner})
+	s.announce(ctx, ports.Invalidation{Projects: []ports.ObjectVersion{{ID: p.ID, Version: p.Version}}})
 	return ProjectView{Project: p, Role: dp.RoleOwner}, nil
 }
 
@@ -116,6 +121,7 @@ func (s *Service) DeleteProject(ctx context.Context, caller, id int64, ifMatch [
 	})
 	if err == nil {
 		s.cache.DropProject(ctx, id)
+		s.announce(ctx, ports.Invalidation{Projects: []ports.ObjectVersion{{ID: id, Version: ports.Deleted}}})
 	}
 	return err
 }

@@ -6,35 +6,40 @@
 //
 // # Round-trips on a warm cache
 //
-// Reads go to the ProjectCache first (one Redis command each) and to MySQL
-// on a miss. Writes never trust a cache for authorisation: each one checks
-// membership against MySQL in its own statement or transaction, then
-// refreshes the cache with one command. Per endpoint, warm cache,
-// statements not counting BEGIN/COMMIT (bootstrap/onittest/budget_test.go
-// asserts the budgets of the endpoints):
+// Reads go to the ProjectCache first (the instance's own memory,
+// adapters/localcache.Objects: no round trip) and to MySQL on a miss.
+// Writes never trust a cache for authorisation: each one checks membership
+// against MySQL in its own statement or transaction, updates this
+// instance's copy (so the writer reads its write at once) and announces
+// the new version to every instance: one INSERT into the invalidation log
+// and one PUBLISH (a new project or task needs no announcement: no
+// instance holds a copy). Per endpoint, warm cache, statements not
+// counting BEGIN/COMMIT (bootstrap/onittest/budget_test.go asserts the
+// budgets of the endpoints):
 //
-//	GET project, GET task          0 MySQL, 1 Redis
-//	GET lists of tasks, members    1 MySQL, 1 Redis (the caller's role)
-//	GET comments                   1 MySQL, 1 Redis (task and role in one script)
+//	GET project, GET task          0 MySQL, 0 Redis
+//	GET lists of tasks, members    1 MySQL, 0 Redis
+//	GET comments                   1 MySQL, 0 Redis
 //	GET projects                   1 MySQL, 0 Redis
-//	POST project                   2 MySQL (+1 with Idempotency-Key), 1 Redis
-//	POST task                      1 MySQL (INSERT … SELECT, autocommit; a transaction of 3 with Idempotency-Key), 1 Redis
+//	POST project                   2 MySQL (+1 with Idempotency-Key), 0 Redis
+//	POST task                      1 MySQL (INSERT … SELECT, autocommit; a transaction of 3 with Idempotency-Key), 0 Redis
 //	POST comment                   2 MySQL (+1 with Idempotency-Key), 0 Redis
-//	PATCH task                     2 MySQL (read, UPDATE … JOIN membership WHERE version), 1 Redis (refresh)
-//	PATCH project                  3 MySQL, 1 Redis
+//	PATCH task                     3 MySQL (read, UPDATE … JOIN membership WHERE version, announcement), 1 Redis
+//	PATCH project                  4 MySQL, 1 Redis
 //	DELETE task                    3 MySQL, 1 Redis
-//	DELETE project                 2 MySQL (foreign keys cascade), 1 Redis
+//	DELETE project                 3 MySQL (foreign keys cascade), 1 Redis
 //	  (with If-Match the DELETE carries the version; when a concurrent
 //	  write moved it, one more read tells 412 from 404)
-//	POST member                    4 MySQL (+1 user lookup, +1 with Idempotency-Key), 2 Redis
-//	PATCH/DELETE member            4-5 MySQL, 1 Redis
+//	POST member                    6 MySQL (+1 with Idempotency-Key), 1 Redis
+//	PATCH/DELETE member            5-6 MySQL, 1 Redis
 //
-// A miss adds one MySQL read and one Redis write that refills the cache.
-// Authenticating the request adds nothing on an instance that already knows
-// the session (see app/accounts.Service.Authenticate).
+// A miss adds one MySQL read. Authenticating the request adds nothing on
+// an instance that already knows the session (see
+// app/accounts.Service.Authenticate).
 package projects
 
 import (
+	"context"
 	"time"
 
 	"github.com/onitapp/onit/ports"
@@ -60,18 +65,31 @@ type Service struct {
 	uow   ports.UnitOfWork
 	repos ports.Repos // outside transactions: single consistent reads on the pool
 	cache ports.ProjectCache
+	revs  ports.Revocations
 	clock ports.Clock
 	ttl   time.Duration
 }
 
 // NewService wires the use cases. repos are the repositories outside any
 // transaction (used for single reads); uow runs every write. A nil cache
-// disables caching.
-func NewService(uow ports.UnitOfWork, repos ports.Repos, cache ports.ProjectCache, clock ports.Clock, cfg Config) *Service {
+// disables caching; revs announces every change of a project or task to
+// every instance's cache (nil: none to tell, as with a single process).
+func NewService(uow ports.UnitOfWork, repos ports.Repos, cache ports.ProjectCache, revs ports.Revocations, clock ports.Clock, cfg Config) *Service {
 	if cache == nil {
 		cache = noCache{}
 	}
-	return &Service{uow: uow, repos: repos, cache: cache, clock: clock, ttl: cfg.IdempotencyTTL}
+	return &Service{uow: uow, repos: repos, cache: cache, revs: revs, clock: clock, ttl: cfg.IdempotencyTTL}
+}
+
+// announce tells every instance that the objects inv names changed. It
+// runs after the write committed and never fails the request: each channel
+// retries its own failures in the background, and an instance that cannot
+// hear them stops trusting its copies by itself (see ports.Revocations).
+func (s *Service) announce(ctx context.Context, inv ports.Invalidation) {
+	if s.revs == nil {
+		return
+	}
+	_ = s.revs.Publish(ctx, inv) // queued for retry on failure; see above
 }
 
 // now is the clock's time in UTC at the database's microsecond precision, so

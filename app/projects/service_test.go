@@ -64,7 +64,7 @@ func newEnv(t *testing.T) *env {
 		Comments: s.Comments(), Idempotency: s.Idempotency()}
 	c := &clock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	cache := newMapCache()
-	svc := appprojects.NewService(&uow{s: s, repos: repos}, repos, cache, c, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
+	svc := appprojects.NewService(&uow{s: s, repos: repos}, repos, cache, nil, c, appprojects.Config{IdempotencyTTL: 24 * time.Hour})
 	return &env{svc: svc, users: users, repos: repos, clock: c, cache: cache}
 }
 
@@ -394,4 +394,80 @@ func TestCacheServesAndLearnsMembership(t *testing.T) {
 	}
 	_, err = e.svc.GetProject(ctx, owner.ID, pid)
 	wantKind(t, err, domain.KindNotFound)
+}
+
+// TestStaleCachedRoleNeverAuthorisesAWrite poisons the cache with roles
+// MySQL does not hold (as a lost invalidation could leave them): reads may
+// believe them, writes must not (issue 11 §4: every write authorises
+// against the store, in its own transaction or statement).
+func TestStaleCachedRoleNeverAuthorisesAWrite(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, member, stranger, p := e.team(t)
+	pid := p.Project.ID
+	tk, _, err := e.svc.CreateTask(ctx, member.ID, pid, dp.TaskDraft{Title: "t"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := e.svc.GetProject(ctx, owner.ID, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poison := func() {
+		e.cache.PutProject(ctx, 0, cur.Project, map[int64]dp.Role{stranger.ID: dp.RoleOwner, member.ID: dp.RoleOwner})
+		e.cache.PutTask(ctx, 0, tk, ports.Access{})
+	}
+	poison()
+	// The poison is served to reads: the cache is really in the way.
+	if v, err := e.svc.GetProject(ctx, stranger.ID, pid); err != nil || v.Role != dp.RoleOwner {
+		t.Fatalf("poisoned read = %+v, %v; the test needs the cache to answer", v, err)
+	}
+	name, title := "taken over", "taken over"
+	writes := map[string]func(caller int64) error{
+		"patch project": func(c int64) error {
+			_, err := e.svc.UpdateProject(ctx, c, pid, dp.ProjectChanges{Name: &name}, nil)
+			return err
+		},
+		"add member": func(c int64) error {
+			_, _, err := e.svc.AddMember(ctx, c, pid, appprojects.NewMember{Email: "owner@example.com", Role: dp.RoleMember}, "")
+			return err
+		},
+		"set role":       func(c int64) error { _, err := e.svc.SetMemberRole(ctx, c, pid, owner.ID, dp.RoleMember); return err },
+		"remove member":  func(c int64) error { return e.svc.RemoveMember(ctx, c, pid, owner.ID) },
+		"delete project": func(c int64) error { return e.svc.DeleteProject(ctx, c, pid, nil) },
+		"create task": func(c int64) error {
+			_, _, err := e.svc.CreateTask(ctx, c, pid, dp.TaskDraft{Title: "t"}, "")
+			return err
+		},
+		"create task with key": func(c int64) error {
+			_, _, err := e.svc.CreateTask(ctx, c, pid, dp.TaskDraft{Title: "t"}, fmt.Sprint("k", c))
+			return err
+		},
+		"patch task": func(c int64) error {
+			_, err := e.svc.UpdateTask(ctx, c, tk.ID, dp.TaskChanges{Title: &title}, nil)
+			return err
+		},
+		"delete task": func(c int64) error { return e.svc.DeleteTask(ctx, c, tk.ID, nil) },
+		"add comment": func(c int64) error { _, _, err := e.svc.AddComment(ctx, c, tk.ID, "hi", ""); return err },
+	}
+	ownerOnly := map[string]bool{"patch project": true, "add member": true, "set role": true, "remove member": true, "delete project": true}
+	for name, write := range writes {
+		t.Run(name, func(t *testing.T) {
+			poison()
+			wantKind(t, write(stranger.ID), domain.KindNotFound)
+			if ownerOnly[name] {
+				poison()
+				wantKind(t, write(member.ID), domain.KindForbidden)
+			}
+		})
+	}
+	// Nothing was written by either.
+	got, err := e.repos.Tasks.ByID(ctx, tk.ID)
+	if err != nil || got.Title != "t" {
+		t.Fatalf("task after the refused writes: %+v, %v", got, err)
+	}
+	roles, _, err := e.repos.Members.Roles(ctx, pid, owner.ID, stranger.ID)
+	if err != nil || roles[owner.ID] != dp.RoleOwner || roles[stranger.ID] != dp.RoleNone {
+		t.Fatalf("roles after the refused writes: %v, %v", roles, err)
+	}
 }

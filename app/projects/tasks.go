@@ -63,6 +63,7 @@ func (s *Service) ListTasks(ctx context.Context, caller int64, q ports.TaskQuery
 // response (see runCreate).
 func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.TaskDraft, idemKey string) (t dp.Task, replayed bool, err error) {
 	now := s.now()
+	ticket := s.cache.Ticket()
 	t0, err := dp.NewTask(projectID, caller, d, now)
 	if err != nil {
 		return dp.Task{}, false, err
@@ -76,7 +77,8 @@ func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.
 		if !created {
 			return dp.Task{}, false, s.whyNot(ctx, projectID, caller, d.AssigneeID)
 		}
-		s.cache.PutTask(ctx, t, ports.Access{})
+		// A new task: no instance holds a copy to announce a change to.
+		s.cache.PutTask(ctx, ticket, t, ports.Access{})
 		return t, false, nil
 	}
 	// Keyed: the same one-statement create, inside the transaction that
@@ -98,7 +100,7 @@ func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.
 		return dp.Task{}, false, s.whyNot(ctx, projectID, caller, d.AssigneeID)
 	}
 	if err == nil && !replayed {
-		s.cache.PutTask(ctx, t, ports.Access{})
+		s.cache.PutTask(ctx, ticket, t, ports.Access{})
 	}
 	return t, replayed, err
 }
@@ -146,6 +148,7 @@ func (s *Service) GetTask(ctx context.Context, caller, id int64) (dp.Task, error
 // the newer version when it did not (at most maxWriteAttempts times).
 func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskChanges, ifMatch []int64) (dp.Task, error) {
 	for range maxWriteAttempts {
+		ticket := s.cache.Ticket()
 		cur, a, err := s.repos.Tasks.ByIDForUser(ctx, id, caller)
 		if err != nil {
 			return dp.Task{}, err
@@ -165,7 +168,10 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 			return dp.Task{}, err
 		}
 		if saved {
-			s.cache.PutTask(ctx, next, ports.Access{})
+			// This instance returns the write at once; the others drop
+			// their older copies when the announcement reaches them.
+			s.cache.PutTask(ctx, ticket, next, ports.Access{})
+			s.announce(ctx, ports.Invalidation{Tasks: []ports.ObjectVersion{{ID: next.ID, Version: next.Version}}})
 			return next, nil
 		}
 		// Refused: another writer won, the caller lost the membership, or
@@ -214,6 +220,7 @@ func (s *Service) DeleteTask(ctx context.Context, caller, id int64, ifMatch []in
 	})
 	if err == nil {
 		s.cache.DropTask(ctx, projectID, id)
+		s.announce(ctx, ports.Invalidation{Tasks: []ports.ObjectVersion{{ID: id, Version: ports.Deleted}}})
 	}
 	return err
 }

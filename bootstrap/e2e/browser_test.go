@@ -73,8 +73,9 @@ func outputDir(t *testing.T) string {
 }
 
 // newBrowser starts one headless Chromium for the test, with a fresh
-// profile and none of its background traffic.
-func newBrowser(t *testing.T) context.Context {
+// profile and none of its background traffic; extra options add to the
+// defaults.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := findChromium(t)
 	opts := []chromedp.ExecAllocatorOption{
@@ -94,6 +95,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true), // small /dev/shm in containers
 		chromedp.Flag("lang", "en-US"),
 	}
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(alloc)

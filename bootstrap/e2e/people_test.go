@@ -16,8 +16,12 @@ import (
 	"github.com/chromedp/chromedp"
 	"go.uber.org/fx"
 
+	"github.com/onitapp/onit/adapters/mail"
+	"github.com/onitapp/onit/adapters/mail/mailtest"
 	appaccounts "github.com/onitapp/onit/app/accounts"
+	"github.com/onitapp/onit/app/outbox"
 	"github.com/onitapp/onit/bootstrap/onittest"
+	"github.com/onitapp/onit/env"
 )
 
 // skipWithoutAPI skips the test when this build's API lacks the
@@ -36,27 +40,60 @@ func skipWithoutAPI(t *testing.T, app *onittest.App, method, path string) {
 	}
 }
 
-// resetLink finds the newest password-reset link for email in the app's
-// log (the console email backend writes each message there).
-var resetLink = regexp.MustCompile(`reset-password\?token=([A-Za-z0-9._~%-]+)`)
+// mailApp boots Onit sending its mail to a real SMTP server started for
+// the test (STARTTLS on the test's certificate, AUTH PLAIN), with the
+// outbox polled every 20 ms, so the email a person would open is the one
+// the test reads.
+func mailApp(t *testing.T) (*onittest.App, *mailtest.Server) {
+	t.Helper()
+	srv := mailtest.Start(t, mailtest.Options{TLS: "starttls", Username: "onit", Password: "smtp-pass"})
+	app := onittest.New(t,
+		onittest.WithSettings(func(s *env.Settings) {
+			s.Email.EmailHost, s.Email.EmailPort = srv.Host, srv.Port
+			s.Email.EmailUsername, s.Email.EmailPassword = "onit", "smtp-pass"
+			s.Email.EmailFrom = "Onit <noreply@onit.example>"
+			s.PasswordReset.PublicURL = "https://onit.example/"
+		}),
+		onittest.WithFx(
+			fx.Decorate(func(c mail.Config) mail.Config { c.RootCAs = srv.RootCAs; return c }),
+			fx.Decorate(func() outbox.Config {
+				return outbox.Config{Interval: 20 * time.Millisecond, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}
+			}),
+		))
+	return app, srv
+}
 
-func findResetToken(logs *onittest.LogBuffer) string {
-	deadline := time.Now().Add(5 * time.Second)
+// resetLink is the link of a password-reset email.
+var resetLink = regexp.MustCompile(`https://onit\.example(/reset-password\?token=\S+)`)
+
+// resetPath waits for the password-reset email to, as the SMTP server
+// received it, and returns its link's path and query, to open on the
+// test's server.
+func resetPath(t *testing.T, srv *mailtest.Server, to string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := resetLink.FindAllStringSubmatch(logs.String(), -1); len(m) > 0 {
-			return m[len(m)-1][1]
+		for _, m := range srv.Messages() {
+			if m.To != to {
+				continue
+			}
+			if match := resetLink.FindStringSubmatch(m.Body); match != nil {
+				return match[1]
+			}
+			t.Fatalf("the email to %s has no reset link:\n%s", to, m.Body)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
+	t.Fatalf("no email reached %s (the SMTP server holds %d)", to, len(srv.Messages()))
 	return ""
 }
 
 // Forgotten password: the login page links to the request form, which
 // answers the same for any address; the reset page refuses a bad token
-// with a way to ask again, and with a real one sets the password.
+// with a way to ask again; the link from the email, as the SMTP server
+// received it, sets the new password once and the person logs in with it.
 func TestPasswordResetPages(t *testing.T) {
-	var logs onittest.LogBuffer
-	app := onittest.New(t, onittest.WithLogs(&logs))
+	app, srv := mailApp(t)
 	skipWithoutAPI(t, app, http.MethodPost, "/api/v1/auth/password-reset/confirm")
 	browser := newBrowser(t)
 	shots := outputDir(t)
@@ -85,19 +122,33 @@ func TestPasswordResetPages(t *testing.T) {
 	ada.waitFor("token refused", `document.querySelector('[data-testid=reset-error]')?.hidden === false`)
 	ada.shot("02-bad-token")
 
-	token := findResetToken(&logs)
-	if token == "" {
-		t.Log("no reset link in the app's log (no console email backend in tests); the success path is covered by the API's tests")
-		return
-	}
-	ada.open("/reset-password?token=" + token)
+	// The link from the email.
+	link := resetPath(t, srv, "ada@example.com")
+	ada.open(link)
 	ada.waitFor("reset form", `document.querySelectorAll('[data-testid=password-rules] li').length >= 1`)
 	ada.do("weak password", ada.fill("#reset-new_password", "12345"), chromedp.Click(chromedp.CSS("[data-testid=reset-submit]")))
 	ada.waitFor("weak refused", `document.querySelector('#reset-new_password-error')?.hidden === false && !!document.querySelector('[data-testid=password-rules] li.failed')`)
 	ada.do("good password", ada.fill("#reset-new_password", "a brand new passphrase"), chromedp.Click(chromedp.CSS("[data-testid=reset-submit]")))
 	ada.waitFor("at login", `location.pathname === '/login' && document.querySelector('#flash').textContent !== ''`)
-	ada.login("ada@example.com", "a brand new passphrase")
 	ada.shot("03-reset-done")
+	ada.login("ada@example.com", "a brand new passphrase")
+	ada.shot("04-logged-in")
+
+	// The link works once.
+	ada.do("log out", chromedp.Click(chromedp.CSS("[data-testid=logout]")))
+	ada.waitFor("logged out", `location.pathname === '/login'`)
+	ada.open(link)
+	ada.waitFor("reset form again", `document.querySelectorAll('[data-testid=password-rules] li').length >= 1`)
+	ada.do("reuse the link", ada.fill("#reset-new_password", "yet another passphrase"), chromedp.Click(chromedp.CSS("[data-testid=reset-submit]")))
+	ada.waitFor("used link refused", `document.querySelector('[data-testid=reset-error]')?.hidden === false`)
+	if r := app.Do(t, http.MethodPost, "/api/v1/auth/login", map[string]any{"email": "ada@example.com", "password": goodPassword}); r.Status != http.StatusUnauthorized {
+		t.Errorf("the old password still logs in: %d", r.Status)
+	}
+	for _, m := range srv.Messages() {
+		if m.To != "ada@example.com" {
+			t.Errorf("an email went to %s, who has no account", m.To)
+		}
+	}
 }
 
 // The sessions page lists where the person is logged in, marks this
@@ -174,7 +225,7 @@ func TestStaffConsole(t *testing.T) {
 	sam.do("search", sam.fill("#staff-q", "bob"), chromedp.Click(chromedp.CSS("[data-testid=staff-search-submit]")))
 	sam.waitFor("bob found", `[...document.querySelectorAll('[data-testid=staff-users] li')].some(li => li.textContent.includes('bob@example.com'))`)
 	sam.do("open bob", chromedp.Click(chromedp.CSS(`[data-testid=staff-users] li[data-user-id] button`)))
-	sam.waitFor("details", `document.querySelector('[data-testid=staff-detail]')?.hidden === false && document.querySelector('[data-testid=staff-projects]').textContent.includes("Bob's shed")`)
+	sam.waitFor("details", `document.querySelector('[data-testid=staff-detail]')?.hidden === false && document.querySelector('[data-testid=staff-projects]').textContent.includes("Bob's shed") && document.querySelector('[data-testid=staff-project-count]').textContent.endsWith('(1)')`)
 	sam.shot("01-bob")
 
 	sam.do("deactivate", chromedp.Click(chromedp.CSS("[data-testid=staff-deactivate]")))

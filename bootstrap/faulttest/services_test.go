@@ -338,15 +338,16 @@ func (m *mariaDB) appDSN() string {
 type redisServer struct {
 	dir    string
 	port   int
+	extra  []string // more redis-server arguments (cluster mode)
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
 	client *redis.Client
 }
 
-func startRedis(t *testing.T) *redisServer {
+func startRedis(t *testing.T, extra ...string) *redisServer {
 	t.Helper()
-	r := &redisServer{dir: t.TempDir(), port: freePort(t)}
+	r := &redisServer{dir: t.TempDir(), port: freePort(t), extra: extra}
 	if err := r.start(); err != nil {
 		t.Fatal(err)
 	}
@@ -367,10 +368,10 @@ func (r *redisServer) addr() string { return net.JoinHostPort("127.0.0.1", strco
 
 // start runs redis-server and waits for its PING.
 func (r *redisServer) start() error {
-	cmd := exec.Command(shared.tools.redisServer, //nolint:noctx // lifetime managed by kill
-		"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.dir,
+	args := append([]string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.dir,
 		"--save", "", "--appendonly", "yes", "--appendfsync", "always",
-		"--logfile", filepath.Join(r.dir, "redis.log"), "--daemonize", "no")
+		"--logfile", filepath.Join(r.dir, "redis.log"), "--daemonize", "no"}, r.extra...)
+	cmd := exec.Command(shared.tools.redisServer, args...) //nolint:noctx // lifetime managed by kill
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)

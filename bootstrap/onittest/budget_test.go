@@ -3,7 +3,9 @@ package onittest_test
 // The issue's round-trip budgets per request on a warm cache, counted
 // through the real MySQL and Redis adapters: a bun query hook sees every
 // statement (BEGIN and COMMIT included) and a go-redis hook every command
-// (a pipeline as one round trip).
+// (a pipeline as one round trip). Redis work is also counted as Redis
+// counts it, INFO commandstats on a private server, commands run by a Lua
+// script included, as ElastiCache's ECPU accounting charges them.
 
 import (
 	"context"
@@ -17,10 +19,35 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/onitapp/onit/adapters/redisstore"
 	"github.com/onitapp/onit/adapters/redisstore/redistest"
 	"github.com/onitapp/onit/bootstrap/onittest"
 )
+
+// background are commands no request pays for: the invalidation
+// subscription's liveness PINGs and its (re)subscription, new connections'
+// handshakes, and the test's own INFO.
+var background = map[string]bool{"ping": true, "subscribe": true, "hello": true, "client|setinfo": true, "info": true, "command|docs": true}
+
+// serverCommands returns the calls Redis counted since before, outside
+// background, by command.
+func serverCommands(t *testing.T, c redis.UniversalClient, before map[string]int64) (calls map[string]int64, total int64, now map[string]int64) {
+	t.Helper()
+	now, err := redistest.CommandStats(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls = map[string]int64{}
+	for name, n := range now {
+		if d := n - before[name]; d > 0 && !background[name] {
+			calls[name] = d
+			total += d
+		}
+	}
+	return calls, total, now
+}
 
 // roundTrips records what the adapters send while a request runs.
 type roundTrips struct {
@@ -73,7 +100,13 @@ func TestRoundTripBudgets(t *testing.T) {
 	// The app already holds this *bun.DB, so the hook must be added in
 	// place; WithQueryHook would return a clone the app never uses.
 	db.AddQueryHook(counter) //nolint:staticcheck // see above
-	rc, keys := redistest.New(t)
+	// A private server, so that INFO commandstats counts this app's
+	// commands only; the shared one when no redis-server can be started.
+	rc, keys, private := redistest.NewPrivate(t)
+	if !private {
+		t.Log("no redis-server for a private server: counting Redis commands through the client hook only")
+		rc, keys = redistest.New(t)
+	}
 	rc.AddHook(redisstore.NewHook(counter))
 	app := newSessInstance(t, onittest.WithDB(db), onittest.WithRedis(rc, keys))
 
@@ -96,6 +129,21 @@ func TestRoundTripBudgets(t *testing.T) {
 	}
 	etag := ""
 	idemKeys := 0
+	// The instance caches serve only once both invalidation feeds have
+	// vouched for them (a few hundred milliseconds after start): wait for
+	// that, so a slow start is not read as a broken budget.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		app.Do(t, "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, auth...)
+		counter.take()
+		app.Do(t, "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, auth...)
+		if mysql, _ := counter.take(); len(mysql) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("GET one task still reads MySQL 10 s after start: the instance cache never turned on")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	tests := []struct {
 		name   string
@@ -106,16 +154,20 @@ func TestRoundTripBudgets(t *testing.T) {
 		status int
 		want   budget
 	}{
+		// Warm reads are served from the instance's own memory (issue 11
+		// §3): no Redis command at all; a list reads its page from MySQL.
 		{"authenticated GET /me", "GET", "/api/v1/me", nil, nil, http.StatusOK, budget{0, 0, false}},
-		{"GET one task", "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, nil, http.StatusOK, budget{0, 1, false}},
-		{"GET one project", "GET", fmt.Sprintf("/api/v1/projects/%d", project), nil, nil, http.StatusOK, budget{0, 1, false}},
-		{"GET task list (50 of 60)", "GET", fmt.Sprintf("/api/v1/projects/%d/tasks?limit=50", project), nil, nil, http.StatusOK, budget{2, 1, false}},
+		{"GET one task", "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, nil, http.StatusOK, budget{0, 0, false}},
+		{"GET one project", "GET", fmt.Sprintf("/api/v1/projects/%d", project), nil, nil, http.StatusOK, budget{0, 0, false}},
+		{"GET task list (50 of 60)", "GET", fmt.Sprintf("/api/v1/projects/%d/tasks?limit=50", project), nil, nil, http.StatusOK, budget{1, 0, false}},
 		// Writes authorise against MySQL in their own statement (issue 11
-		// §4) and take one round trip (POST: INSERT … SELECT) or two
-		// (PATCH: the read, then UPDATE … JOIN membership WHERE version);
-		// the one Redis command refreshes the cache.
+		// §4): one round trip (POST: INSERT … SELECT; a new task needs no
+		// announcement, no instance holds it) or two (PATCH: the read,
+		// then UPDATE … JOIN membership WHERE version), plus, for a change,
+		// its announcement: one INSERT into the invalidation log and one
+		// PUBLISH.
 		{"POST a task", "POST", fmt.Sprintf("/api/v1/projects/%d/tasks", project), map[string]any{"title": "one more"}, nil,
-			http.StatusCreated, budget{1, 1, false}},
+			http.StatusCreated, budget{1, 0, false}},
 		// With an Idempotency-Key (a fresh one each round) the create and
 		// its record are one transaction: BEGIN, INSERT … SELECT, INSERT
 		// record, COMMIT. The issue asks for 2; the record must commit
@@ -123,9 +175,13 @@ func TestRoundTripBudgets(t *testing.T) {
 		// that costs BEGIN and COMMIT (see README, Performance).
 		{"POST a task, Idempotency-Key", "POST", fmt.Sprintf("/api/v1/projects/%d/tasks", project), map[string]any{"title": "keyed"},
 			func() []string { idemKeys++; return []string{"Idempotency-Key", fmt.Sprint("budget-", idemKeys)} },
-			http.StatusCreated, budget{4, 1, true}},
+			http.StatusCreated, budget{4, 0, true}},
 		{"PATCH a task with If-Match", "PATCH", fmt.Sprintf("/api/v1/tasks/%d", task), map[string]any{"status": "in_progress"},
-			func() []string { return []string{"If-Match", etag} }, http.StatusOK, budget{2, 1, false}},
+			func() []string { return []string{"If-Match", etag} }, http.StatusOK, budget{3, 1, false}},
+		// Transactions: BEGIN … COMMIT, then the announcement.
+		{"PATCH a project", "PATCH", fmt.Sprintf("/api/v1/projects/%d", project), map[string]any{"description": "changed"}, nil,
+			http.StatusOK, budget{6, 1, false}},
+		{"DELETE a task", "DELETE", "", nil, nil, http.StatusNoContent, budget{5, 1, false}},
 	}
 	for _, tt := range tests {
 		// Not parallel: the counters are the app's, and a warm cache is the
@@ -143,8 +199,19 @@ func TestRoundTripBudgets(t *testing.T) {
 			if tt.method == "PATCH" && round%2 == 1 {
 				body = map[string]any{"status": "todo"} // alternate, so each round changes something
 			}
+			path := tt.path
+			if tt.method == "DELETE" {
+				path = fmt.Sprintf("/api/v1/tasks/%d", int64(post(fmt.Sprintf("/api/v1/projects/%d/tasks", project), map[string]any{"title": "doomed"})["id"].(float64)))
+			}
+			if tt.method == "PATCH" && strings.Contains(path, "/projects/") {
+				body = map[string]any{"description": fmt.Sprint("changed ", round)}
+			}
+			var stats map[string]int64
+			if private {
+				_, _, stats = serverCommands(t, rc, nil)
+			}
 			counter.take()
-			r := app.Do(t, tt.method, tt.path, body, hdr...)
+			r := app.Do(t, tt.method, path, body, hdr...)
 			mysql, redis := counter.take()
 			if r.Status != tt.status {
 				t.Fatalf("%s: %d %s", tt.name, r.Status, r.Body)
@@ -153,6 +220,13 @@ func TestRoundTripBudgets(t *testing.T) {
 				continue
 			}
 			t.Logf("%-28s MySQL %d %v, Redis %d %v", tt.name, len(mysql), mysql, len(redis), redis)
+			if private {
+				calls, total, _ := serverCommands(t, rc, stats)
+				t.Logf("%-28s Redis commandstats %d %v", tt.name, total, calls)
+				if total > int64(tt.want.redis) {
+					t.Errorf("%s: Redis counted %d commands %v, budget %d", tt.name, total, calls, tt.want.redis)
+				}
+			}
 			if len(mysql) > tt.want.mysql {
 				t.Errorf("%s: %d MySQL statements %v, budget %d", tt.name, len(mysql), mysql, tt.want.mysql)
 			}

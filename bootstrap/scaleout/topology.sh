@@ -12,6 +12,7 @@
 #
 # usage: topology.sh up [N]     (N instances, default 2)
 #        topology.sh down       (stops only the processes it started)
+#        topology.sh lb N       (the load balancer over instances 1..N only)
 #        topology.sh env        (prints the addresses, for scripts)
 # SCALEOUT_DIR (default /tmp/onit-scaleout) and SCALEOUT_BASE_PORT (default
 # 27000) choose where.
@@ -22,6 +23,7 @@ DIR=${SCALEOUT_DIR:-/tmp/onit-scaleout}
 BASE=${SCALEOUT_BASE_PORT:-27000}
 PIDS=$DIR/pids
 APP_USER=onit APP_PASS=onit-scaleout-pass DB=onit
+METRICS_TOKEN=scaleout-metrics-token-0123456789abcdef
 
 log() { printf '== %s\n' "$*" >&2; }
 track() { echo "$1 $2" >>"$PIDS"; } # pid name
@@ -30,6 +32,19 @@ wait_for() { # what, tries, command…
   local what=$1 tries=$2; shift 2
   for _ in $(seq 1 "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
   log "$what did not come up"; return 1
+}
+
+# ports_free refuses to start when a port the topology needs already
+# answers: a server found there would be someone else's (a redis-cli ping
+# would succeed against it), and must not be clustered, replicated or
+# killed. Redis Cluster also needs each node's port + 10000 for its bus.
+ports_free() {
+  local n=$1 p busy=()
+  for p in $(seq $((BASE + 1)) $((BASE + 6))) $(seq $((BASE + 10001)) $((BASE + 10006))) \
+    $((BASE + 10)) $((BASE + 11)) $(seq $((BASE + 21)) $((BASE + 20 + n))) $((BASE + 30)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && busy+=("$p")
+  done
+  [ ${#busy[@]} -eq 0 ] || { log "ports in use: ${busy[*]} (choose another SCALEOUT_BASE_PORT)"; return 1; }
 }
 
 start_redis_cluster() {
@@ -94,7 +109,7 @@ ONIT_REDIS_ADDRS=127.0.0.1:$((BASE + 1)),127.0.0.1:$((BASE + 2)),127.0.0.1:$((BA
 ONIT_REDIS_CLUSTER=true
 ONIT_REDIS_TLS=false
 ONIT_REDIS_DISABLE_IDENTITY=false
-ONIT_METRICS_TOKEN=scaleout-metrics-token-0123456789abcdef
+ONIT_METRICS_TOKEN=$METRICS_TOKEN
 ENV
 }
 
@@ -113,13 +128,12 @@ start_onit() {
   done
 }
 
-start_nginx() {
+# nginx_conf writes the load balancer's configuration over instances 1..n.
+# X-Onit-Upstream carries $upstream_addr: more than one address means nginx
+# retried the request on another instance (proxy_next_upstream), which an
+# AWS ALB never does, so the suite counts such a request as failed.
+nginx_conf() {
   local n=$1
-  if ! command -v nginx >/dev/null 2>&1; then
-    log "installing nginx"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
-  fi
-  mkdir -p "$DIR/nginx"
   {
     echo "worker_processes 1; pid $DIR/nginx/nginx.pid; error_log $DIR/nginx/error.log; daemon on;"
     echo "events { worker_connections 1024; }"
@@ -130,12 +144,35 @@ start_nginx() {
     echo "  server { listen 127.0.0.1:$((BASE + 30));"
     echo "    location / { proxy_pass http://onit; proxy_http_version 1.1; proxy_set_header Connection \"\";"
     echo "      proxy_set_header Host 127.0.0.1; proxy_set_header X-Forwarded-Proto https;"
+    echo "      add_header X-Onit-Upstream \$upstream_addr always;"
     echo "      proxy_next_upstream error timeout http_503 non_idempotent; } } }"
-  } >"$DIR/nginx/nginx.conf"
+  } >"$DIR/nginx/nginx.conf.new"
+  mv "$DIR/nginx/nginx.conf.new" "$DIR/nginx/nginx.conf"
+}
+
+start_nginx() {
+  local n=$1
+  if ! command -v nginx >/dev/null 2>&1; then
+    log "installing nginx"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+  fi
+  mkdir -p "$DIR/nginx"
+  nginx_conf "$n"
   nginx -c "$DIR/nginx/nginx.conf" -p "$DIR/nginx"
   wait_for nginx 50 test -s "$DIR/nginx/nginx.pid"
   track "$(cat "$DIR/nginx/nginx.pid")" nginx
   wait_for "the load balancer" 50 curl -fsS "http://127.0.0.1:$((BASE + 30))/readyz"
+}
+
+# lb n points the load balancer at instances 1..n only (the scaling
+# table); the others keep running, idle.
+lb() {
+  local n=$1 up
+  up=$(grep -c '^[0-9]* onit-' "$PIDS")
+  [ "$n" -ge 1 ] && [ "$n" -le "$up" ] || { log "lb: want 1..$up instances, got $n"; return 2; }
+  nginx_conf "$n"
+  nginx -c "$DIR/nginx/nginx.conf" -p "$DIR/nginx" -s reload
+  log "load balancer over instances 1..$n"
 }
 
 down() {
@@ -153,6 +190,7 @@ case ${1:-} in
 up)
   n=${2:-2}
   [ -e "$PIDS" ] && { log "$DIR is in use; run '$0 down' first"; exit 1; }
+  ports_free "$n" || exit 1
   mkdir -p "$DIR"; : >"$PIDS"
   trap 'log "failed; stopping what was started"; down' ERR INT TERM
   start_redis_cluster
@@ -163,11 +201,15 @@ up)
   log "up: http://127.0.0.1:$((BASE + 30))/ over $n instances"
   ;;
 down) down ;;
+lb) lb "${2:?usage: $0 lb N}" ;;
 env)
   echo "SCALEOUT_LB=http://127.0.0.1:$((BASE + 30))"
   echo "SCALEOUT_PRIMARY_SOCKET=$DIR/primary/mysqld.sock"
   echo "SCALEOUT_REPLICA_SOCKET=$DIR/replica/mysqld.sock"
   echo "SCALEOUT_REDIS_PORTS=$(seq -s, $((BASE + 1)) $((BASE + 6)))"
+  echo "SCALEOUT_INSTANCE_PORTS=$(grep -o ' onit-[0-9]*$' "$PIDS" 2>/dev/null | tr -dc '0-9\n' | while read -r i; do echo $((BASE + 20 + i)); done | paste -sd,)"
+  echo "SCALEOUT_PIDS=$PIDS"
+  echo "SCALEOUT_METRICS_TOKEN=$METRICS_TOKEN"
   ;;
-*) echo "usage: $0 up [N] | down | env" >&2; exit 2 ;;
+*) echo "usage: $0 up [N] | down | lb N | env" >&2; exit 2 ;;
 esac

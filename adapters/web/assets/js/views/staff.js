@@ -98,7 +98,8 @@ export async function renderStaff(main, params) {
         h('dt', { text: t('staff_last_login') }), h('dd', { text: u.last_login ? formatDateTime(u.last_login) : '—' }),
         h('dt', { text: t('sessions_title') }), h('dd', { 'data-testid': 'staff-sessions', text: String(u.sessions ?? 0) }),
       ),
-      h('h3', { text: t('projects_title') }),
+      // The list holds the newest 100; the count is every project.
+      h('h3', { 'data-testid': 'staff-project-count', text: `${t('projects_title')} (${u.project_count ?? (u.projects || []).length})` }),
       h('ul', { class: 'member-list', 'data-testid': 'staff-projects' },
         (u.projects || []).length ? u.projects.map((p) => h('li', {}, p.name, ' ', h('span', { class: 'role', text: t(`role_${p.role}`) })))
           : h('li', { class: 'empty', text: t('no_projects_short') })),
