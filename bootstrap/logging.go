@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"strings"
@@ -14,6 +15,13 @@ import (
 // settings. Every duration is written in milliseconds under its key plus
 // "_ms" ("duration_ms": 0.231), whoever logs it, so log queries never meet
 // Go's nanoseconds or "231µs".
+//
+// The conversion is a wrapping handler rather than slog's ReplaceAttr: with
+// ReplaceAttr set, slog calls it for every attribute of every record, the
+// built-in time, level and message included, and the access log writes a
+// dozen attributes per request. The wrapper looks at the attributes once,
+// without allocating, and rewrites only records that carry a duration;
+// the access log writes its duration_ms as a number already.
 func NewLogger(cfg env.Log, w io.Writer) *slog.Logger {
 	var level slog.Level
 	switch strings.ToLower(cfg.Level) {
@@ -26,20 +34,86 @@ func NewLogger(cfg env.Log, w io.Writer) *slog.Logger {
 	default:
 		level = slog.LevelInfo
 	}
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: millisecondDurations}
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(msDurations{slog.NewJSONHandler(w, opts)})
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(msDurations{slog.NewTextHandler(w, opts)})
 }
 
-func millisecondDurations(_ []string, a slog.Attr) slog.Attr {
+// msDurations hands its handler every duration as milliseconds (see
+// NewLogger).
+type msDurations struct{ slog.Handler }
+
+// Handle passes r on unchanged unless an attribute needs rewriting.
+func (h msDurations) Handle(ctx context.Context, r slog.Record) error {
+	rewrite := false
+	r.Attrs(func(a slog.Attr) bool {
+		rewrite = needsMs(a)
+		return !rewrite
+	})
+	if !rewrite {
+		return h.Handler.Handle(ctx, r)
+	}
+	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(inMs(a))
+		return true
+	})
+	return h.Handler.Handle(ctx, out)
+}
+
+// WithAttrs converts the logger's own attributes once, when it is made.
+func (h msDurations) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		out[i] = inMs(a)
+	}
+	return msDurations{h.Handler.WithAttrs(out)}
+}
+
+// WithGroup keeps the conversion inside the group.
+func (h msDurations) WithGroup(name string) slog.Handler {
+	return msDurations{h.Handler.WithGroup(name)}
+}
+
+// needsMs reports whether inMs would change a. A LogValuer counts: its
+// value is only known once resolved.
+func needsMs(a slog.Attr) bool {
+	switch a.Value.Kind() {
+	case slog.KindDuration, slog.KindLogValuer:
+		return true
+	case slog.KindGroup:
+		for _, m := range a.Value.Group() {
+			if needsMs(m) {
+				return true
+			}
+		}
+		return false
+	case slog.KindString:
+		return a.Key == "runtime"
+	default:
+		return false
+	}
+}
+
+// inMs rewrites a duration as a float of milliseconds under key+"_ms",
+// inside groups too; fx's debug events carry constructor run times as text
+// under "runtime", which are converted as well.
+func inMs(a slog.Attr) slog.Attr {
+	a.Value = a.Value.Resolve()
 	var d time.Duration
 	switch {
+	case a.Value.Kind() == slog.KindGroup:
+		members := a.Value.Group()
+		out := make([]slog.Attr, len(members))
+		for i, m := range members {
+			out[i] = inMs(m)
+		}
+		return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}
 	case a.Value.Kind() == slog.KindDuration:
 		d = a.Value.Duration()
 	case a.Key == "runtime" && a.Value.Kind() == slog.KindString:
-		// fx's debug events carry constructor run times as text.
 		var err error
 		if d, err = time.ParseDuration(a.Value.String()); err != nil {
 			return a

@@ -343,6 +343,7 @@ func newServer(s env.Settings, log *slog.Logger, cat *i18n.Catalog, checks []htt
 	// Every request is measured; /metrics is served as settings say (see
 	// httpapi.MetricsConfig). Set before Listen, which starts its listener.
 	srv.SetMetrics(httpapi.MetricsConfig{Observer: m, Handler: m.Handler(), Token: mcfg.MetricsToken, Addr: mcfg.MetricsAddr})
+	srv.SetProfiling(mcfg.PprofAddr) // off unless set; loopback only
 	return srv, nil
 }
 

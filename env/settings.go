@@ -162,7 +162,7 @@ type Throttle struct {
 	// Sign-ups and the hash pool guard the other password work.
 	RegisterLimit  int           `env:"ONIT_REGISTER_THROTTLE_CLIENT" help:"sign-up attempts per client address per window"`
 	RegisterWindow time.Duration `env:"ONIT_REGISTER_THROTTLE_WINDOW" help:"window of the per-client sign-up limit"`
-	HashWorkers    int           `env:"ONIT_PASSWORD_HASH_WORKERS" help:"password hashes running at once per instance (0: one per CPU); more wait or get 503"`
+	HashWorkers    int           `env:"ONIT_PASSWORD_HASH_WORKERS" help:"password hashes running at once per instance (0: half the CPUs, at least one); more wait or get 503"`
 }
 
 // Log configures log/slog.
@@ -186,6 +186,7 @@ type Static struct {
 type Metrics struct {
 	MetricsAddr  string `env:"ONIT_METRICS_ADDR" help:"separate listen address for /metrics (empty: served on the API port, token required outside development)"`
 	MetricsToken string `env:"ONIT_METRICS_TOKEN" secret:"true" help:"bearer token required on /metrics"`
+	PprofAddr    string `env:"ONIT_PPROF_ADDR" help:"loopback address serving net/http/pprof under /debug/pprof/ (empty: off; other hosts are refused)"`
 }
 
 // Checks configures onit check.

@@ -44,6 +44,7 @@ type Run struct {
 	ExtraRequests    int     `json:"extra_requests,omitempty"` // re-reads after failed PATCHes
 	Stopped          string  `json:"stopped,omitempty"`        // why the run ended early
 	CPU              CPU     `json:"cpu"`
+	Profile          string  `json:"cpu_profile,omitempty"` // file of the server's CPU profile (--cpuprofile)
 	// Ceiling is the ceiling program's run this one is compared with (max
 	// runs only): its key, its req/s and this run's fraction of it.
 	Ceiling    string  `json:"ceiling,omitempty"`

@@ -85,6 +85,7 @@ func parseArgs(args []string, stderr io.Writer, dsnFromEnv func() string) (optio
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "client timeout of one request")
 	fs.DurationVar(&o.Pause, "pause", time.Second, "pause between runs, so one run's tail does not colour the next")
 	fs.IntVar(&o.Iterations, "password-iterations", 0, "override ONIT_PASSWORD_ITERATIONS (0: the production default, so login measures the real cost)")
+	fs.BoolVar(&o.CPUProfile, "cpuprofile", false, "serve the server's net/http/pprof on loopback and save a CPU profile of each of its max runs as cpu-<scenario>.pprof in --out (go tool pprof -top <file>: Go profiles carry their symbols)")
 	fs.BoolVar(&o.Quick, "quick", false, "the quick subset for re-measuring: "+strings.Join(quickScenarios, ",")+" at max rate only, 5s each, no keyset comparison (flags given explicitly still win)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -130,7 +130,7 @@ func TestCreateDatabaseRefusesRemoteServers(t *testing.T) {
 func TestServerEnvDropsCallerSettings(t *testing.T) {
 	t.Parallel()
 	got := serverEnv([]string{"PATH=/bin", "ONIT_ENV=development", "ONIT_DEBUG=true"},
-		serverConfig{mysqlDSN: "dsn", redisAddr: "127.0.0.1:6379", redisPrefix: "p:", metricsToken: "tok"}, "127.0.0.1:1")
+		serverConfig{mysqlDSN: "dsn", redisAddr: "127.0.0.1:6379", redisPrefix: "p:", metricsToken: "tok"}, "127.0.0.1:1", "")
 	if !slices.Contains(got, "PATH=/bin") || slices.Contains(got, "ONIT_ENV=development") || slices.Contains(got, "ONIT_DEBUG=true") {
 		t.Errorf("env = %q", got)
 	}

@@ -36,6 +36,7 @@ type options struct {
 	Pause       time.Duration
 	Iterations  int    // 0: the production default
 	Quick       bool   // the quick subset (--quick)
+	CPUProfile  bool   // --cpuprofile: a CPU profile of Onit during each max run (profile.go)
 	Command     string // how the bench was invoked, for the report
 }
 
@@ -143,7 +144,7 @@ func run(ctx context.Context, opt options, log io.Writer) (rep *Report, err erro
 	logPath := filepath.Join(opt.Out, "server-"+now.Format("20060102-150405")+".log")
 	b.srv, err = startServer(ctx, serverConfig{
 		bin: bin, workDir: tmp, logPath: logPath, mysqlDSN: db.dsn, redisAddr: opt.RedisAddr,
-		redisPrefix: prefix, metricsToken: randomString(40), iterations: opt.Iterations,
+		redisPrefix: prefix, metricsToken: randomString(40), iterations: opt.Iterations, pprof: opt.CPUProfile,
 	})
 	if err != nil {
 		return nil, err
@@ -386,8 +387,10 @@ func (b *bench) runOn(ctx context.Context, srv *server, sc scenario, title strin
 	r.GoroutinesBefore = intPtr(before.Goroutines)
 	b.rss.takePeak()
 	c0 := takeCPU(srv.pid())
+	prof := b.startProfile(ctx, srv, sc, mode) // profile.go; nil unless --cpuprofile
 	r.Summary, r.Stopped = attack(ctx, sc, mode, b.opt.Duration, b.opt.Connections, b.opt.Timeout)
 	r.CPU = cpuSince(c0, takeCPU(srv.pid()))
+	r.Profile = prof.wait()
 	after, err := b.probe.read(ctx)
 	if err != nil {
 		return r, err

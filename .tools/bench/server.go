@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -120,6 +122,7 @@ type server struct {
 	logFile     *os.File
 	stopTimeout time.Duration
 	readyPath   string // answers 200 once the process serves
+	pprofAddr   string // host:port of net/http/pprof; empty: not served
 }
 
 // serverConfig is what the harness decides about the server it starts.
@@ -131,7 +134,8 @@ type serverConfig struct {
 	redisAddr    string
 	redisPrefix  string
 	metricsToken string
-	iterations   int // 0: the production default
+	iterations   int  // 0: the production default
+	pprof        bool // serve net/http/pprof on a loopback port (--cpuprofile)
 }
 
 // freeAddr finds a free loopback port. Another process could take it
@@ -149,7 +153,7 @@ func freeAddr(ctx context.Context) (string, error) {
 // serverEnv is the server's environment: production defaults with only
 // what loopback and a benchmark need changed. The caller's ONIT_* variables
 // are dropped so a developer's .env-style exports cannot skew the numbers.
-func serverEnv(parent []string, c serverConfig, addr string) []string {
+func serverEnv(parent []string, c serverConfig, addr, pprof string) []string {
 	var out []string
 	for _, kv := range parent {
 		if !strings.HasPrefix(kv, "ONIT_") {
@@ -167,7 +171,10 @@ func serverEnv(parent []string, c serverConfig, addr string) []string {
 		"ONIT_REDIS_CLUSTER=false", // a single local Redis, not ElastiCache Serverless
 		"ONIT_REDIS_KEY_PREFIX="+c.redisPrefix,
 		"ONIT_ALLOWED_HOSTS=127.0.0.1",
-		"ONIT_LOG_LEVEL=warn",
+		// Production's logging (info, JSON): one access line per request
+		// is part of what a request costs, so it is measured too.
+		"ONIT_LOG_LEVEL=info",
+		"ONIT_LOG_FORMAT=json",
 		"ONIT_METRICS_TOKEN="+c.metricsToken,
 		// Every bench request comes from one address, where production has
 		// many clients behind the load balancer; the per-client login limit
@@ -182,6 +189,9 @@ func serverEnv(parent []string, c serverConfig, addr string) []string {
 	)
 	if c.iterations > 0 {
 		out = append(out, fmt.Sprintf("ONIT_PASSWORD_ITERATIONS=%d", c.iterations))
+	}
+	if pprof != "" {
+		out = append(out, "ONIT_PPROF_ADDR="+pprof)
 	}
 	return out
 }
@@ -205,7 +215,14 @@ func startServer(ctx context.Context, c serverConfig) (*server, error) {
 	// A temporary working directory: the binary reads ./.env, and the
 	// developer's must not leak into the measurement.
 	cmd.Dir = c.workDir
-	cmd.Env = serverEnv(os.Environ(), c, addr)
+	pprof := ""
+	if c.pprof {
+		if pprof, err = freeAddr(ctx); err != nil {
+			logFile.Close()
+			return nil, err
+		}
+	}
+	cmd.Env = serverEnv(os.Environ(), c, addr, pprof)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
@@ -214,7 +231,7 @@ func startServer(ctx context.Context, c serverConfig) (*server, error) {
 	s := &server{
 		cmd: cmd, base: "http://" + addr, metricsTok: c.metricsToken,
 		exited: make(chan error, 1), logPath: c.logPath, logFile: logFile,
-		stopTimeout: 40 * time.Second, readyPath: "/readyz",
+		stopTimeout: 40 * time.Second, readyPath: "/readyz", pprofAddr: pprof,
 	}
 	go func() { s.exited <- cmd.Wait() }()
 	if err := s.waitReady(ctx, 90*time.Second); err != nil {
@@ -258,7 +275,12 @@ func (s *server) waitReady(ctx context.Context, limit time.Duration) error {
 // stop sends SIGTERM, as a deploy would, and kills the process only if it
 // has not drained within stopTimeout.
 func (s *server) stop() error {
-	defer s.logFile.Close()
+	defer func() {
+		s.logFile.Close()
+		// The access lines (one per request, hundreds of MB in a full run)
+		// were written so their cost is measured; what is kept is the rest.
+		_ = dropAccessLines(s.logPath)
+	}()
 	select {
 	case err := <-s.exited:
 		return fmt.Errorf("server had already exited: %w", err)
@@ -329,4 +351,37 @@ func startCeiling(ctx context.Context, c ceilingConfig) (*server, error) {
 		return nil, fmt.Errorf("ceiling program: %w (log: %s)", err, c.logPath)
 	}
 	return s, nil
+}
+
+// dropAccessLines rewrites the server's JSON log without its per-request
+// access lines ("msg":"request" at info); warnings, errors and the
+// start-up and shutdown lines stay.
+func dropAccessLines(path string) error {
+	in, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := path + ".tmp"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(out)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if bytes.Contains(line, []byte(`"level":"INFO","msg":"request"`)) {
+			continue
+		}
+		// A bufio.Writer keeps its first error and returns it from Flush.
+		_, _ = w.Write(line)
+		_ = w.WriteByte('\n')
+	}
+	if err := errors.Join(sc.Err(), w.Flush(), out.Close()); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
 }

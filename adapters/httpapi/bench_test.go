@@ -110,3 +110,27 @@ func BenchmarkGetTask(b *testing.B) {
 		run()
 	}
 }
+
+// BenchmarkGetMe is GET /api/v1/me, authentication and JSON only: what
+// Onit adds to the bench's JSON-constant ceiling.
+func BenchmarkGetMe(b *testing.B) {
+	h, auth, _ := benchApp(b)
+	base := httptest.NewRequest("GET", "/api/v1/me", nil)
+	base.Header.Set("Authorization", auth)
+	base.Header.Set("Accept-Language", "en-GB,en;q=0.9")
+	w := &discardWriter{h: http.Header{}}
+	run := func() {
+		req := *base
+		clear(w.h)
+		w.status, w.n = 0, 0
+		h.ServeHTTP(w, &req)
+	}
+	run()
+	if w.status != http.StatusOK || w.n == 0 {
+		b.Fatalf("GET /me: status %d, %d bytes", w.status, w.n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		run()
+	}
+}

@@ -91,6 +91,8 @@ type Server struct {
 	openapi  []byte
 	served   chan struct{}
 	metrics  metricsState // request metrics and /metrics (metrics.go)
+	// profiling is the optional loopback pprof listener (pprof.go).
+	profiling profilingState
 	// middleware and chain: see use (chain.go).
 	middleware []echo.MiddlewareFunc
 	chain      echo.HandlerFunc
@@ -171,6 +173,13 @@ func (s *Server) Listen(ctx context.Context) error {
 		_ = ln.Close()
 		return err
 	}
+	if err := s.listenProfiling(ctx); err != nil { // pprof.go
+		_ = ln.Close()
+		if s.metrics.ln != nil {
+			_ = s.metrics.ln.Close()
+		}
+		return err
+	}
 	s.ln = ln
 	return nil
 }
@@ -186,7 +195,8 @@ func (s *Server) Addr() net.Addr {
 // Serve serves on the bound listener until Shutdown; run it in a goroutine.
 func (s *Server) Serve() {
 	defer close(s.served)
-	s.serveMetrics() // metrics.go
+	s.serveMetrics()   // metrics.go
+	s.serveProfiling() // pprof.go
 	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Error("http server stopped", "err", err)
 	}
@@ -211,6 +221,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.log.Info("draining: listener closed, waiting for in-flight requests", attrs...)
 	err := s.srv.Shutdown(ctx)
 	err = errors.Join(err, s.shutdownMetrics(ctx)) // metrics.go
+	err = errors.Join(err, s.shutdownProfiling())  // pprof.go
 	if s.ln != nil {
 		<-s.served
 	}

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -48,7 +50,9 @@ const (
 //     broken connections, network errors and deadlines: Unavailable
 //   - anything else: Internal
 //
-// A cancelled context is returned as is: the caller went away, nothing failed.
+// Unavailable errors carry RetryAfter (unavailableRetryAfter), so the 503
+// tells a client when to try again. A cancelled context is returned as is:
+// the caller went away, nothing failed.
 func MapError(err error) error {
 	if err == nil {
 		return nil
@@ -71,7 +75,7 @@ func MapError(err error) error {
 		case errLockDeadlock, errLockWaitTimeout,
 			errOptionPreventsStmt, errReadOnlyTransaction, errReadOnlyMode,
 			errConCount, errTooManyUserConns, errServerShutdown:
-			return domain.Unavailable(err)
+			return unavailable(err)
 		default:
 			return domain.Internal(err)
 		}
@@ -80,9 +84,35 @@ func MapError(err error) error {
 		return err
 	}
 	if isConnectionError(err) {
-		return domain.Unavailable(err)
+		return unavailable(err)
 	}
 	return domain.Internal(err)
+}
+
+// unavailableRetryAfter is the Retry-After of a transient database failure:
+// a lost lock race, a failover or a request that ran out of time are over,
+// or worth another try, within a second.
+const unavailableRetryAfter = time.Second
+
+// unavailable is the Unavailable error of a transient database failure.
+func unavailable(err error) *domain.Error {
+	e := domain.Unavailable(err)
+	e.RetryAfter = unavailableRetryAfter
+	return e
+}
+
+// mapTxError maps the error of a transaction run on ctx. When ctx ends
+// while the transaction is open, database/sql rolls it back from its own
+// goroutine and the COMMIT that follows fails with sql.ErrTxDone, which is
+// otherwise a programming error (Internal). Here it means the request ran
+// out of time inside its transaction (a login at its deadline): the
+// context's error is put in front, so it maps like any other deadline, to
+// Unavailable (503 with Retry-After), and the cause stays in the chain.
+func mapTxError(ctx context.Context, err error) error {
+	if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+		err = fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	return MapError(err)
 }
 
 // isConnectionError reports failures to reach or keep talking to the server.

@@ -53,13 +53,13 @@ func (u *UnitOfWork) Transact(ctx context.Context, fn func(ctx context.Context, 
 			return nil
 		}
 		if attempt >= maxAttempts || !IsRetryable(err) || ctx.Err() != nil {
-			return MapError(err)
+			return mapTxError(ctx, err)
 		}
 		t := time.NewTimer(u.backoff(attempt))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return MapError(err)
+			return mapTxError(ctx, err)
 		case <-t.C:
 		}
 	}

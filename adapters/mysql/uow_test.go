@@ -256,3 +256,47 @@ func TestUnitOfWorkDeadlockRetry(t *testing.T) {
 		t.Errorf("names = %v, want both rows written by the last transaction", names)
 	}
 }
+
+// waitPastDeadline blocks until ctx's deadline has passed and database/sql
+// has had time to roll the open transaction back from its own goroutine,
+// which is what happens to a request that runs out of time inside one.
+func waitPastDeadline(ctx context.Context) {
+	<-ctx.Done()
+	time.Sleep(50 * time.Millisecond)
+}
+
+// requireUnavailable asserts the 503-with-Retry-After kind of a transaction
+// that outlived its request's deadline.
+func requireUnavailable(t *testing.T, err error) {
+	t.Helper()
+	e, ok := domain.As(err)
+	if !ok || e.Kind != domain.KindUnavailable {
+		t.Fatalf("err = %v (kind %v), want unavailable", err, domain.KindOf(err))
+	}
+	if e.RetryAfter <= 0 {
+		t.Errorf("RetryAfter = %v, want > 0 so the 503 carries Retry-After", e.RetryAfter)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the deadline in its chain", err)
+	}
+}
+
+// A deadline that passes inside the transaction, after its last statement,
+// makes COMMIT fail with sql.ErrTxDone: that is the request running out of
+// time (503), not a bug (500).
+func TestUnitOfWorkDeadlineInsideTransactionIsUnavailable(t *testing.T) {
+	db := mysqltest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := infraUoW(db).Transact(ctx, func(ctx context.Context, r ports.Repos) error {
+		if err := infraInsertUser(ctx, infraTx(r), "late@example.com"); err != nil {
+			return err
+		}
+		waitPastDeadline(ctx)
+		return nil
+	})
+	requireUnavailable(t, err)
+	if n := infraCountUsers(t, db, "late@example.com"); n != 0 {
+		t.Errorf("%d rows committed after the deadline, want 0", n)
+	}
+}

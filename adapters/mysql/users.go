@@ -143,5 +143,9 @@ func inTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.I
 	if tx, ok := db.(bun.Tx); ok {
 		return fn(ctx, tx)
 	}
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+	if err != nil {
+		return mapTxError(ctx, err)
+	}
+	return nil
 }

@@ -35,7 +35,7 @@ type Login struct {
 // the hash. A success forgives the account's attempts, as a successful
 // login resets django-axes' failures. The hash runs on the HashPool; when
 // it is saturated, ErrHashBusy (503), decided before the password is looked
-// at.
+// at; when its queue is already full, before anything else (HashPool.Shed).
 //
 // Round-trips on success: throttle attempt (Redis, 1 pipeline), user by
 // email (MySQL, 1), throttle reset (Redis, 1), last_login update (MySQL
@@ -45,6 +45,9 @@ type Login struct {
 // other sessions' local copies serve (GET /me and its ETag), so they must
 // reload it.
 func (s *Service) Login(ctx context.Context, in LoginInput) (Login, error) {
+	if err := s.pool.Shed(); err != nil {
+		return Login{}, err
+	}
 	key := accounts.EmailKey(in.Email)
 	account := s.accountCounter(key)
 	if err := s.attempt(ctx, accounts.ErrThrottled, account, s.loginClientCounter(in.ClientAddr)); err != nil {

@@ -32,7 +32,7 @@ type Config struct {
 	// Throttle holds the limits of the throttles in front of every
 	// password check.
 	Throttle ThrottleLimits
-	// HashWorkers bounds the password hashes running at once; 0: one per CPU.
+	// HashWorkers bounds the password hashes running at once; 0: half the CPUs, at least one.
 	HashWorkers int
 }
 

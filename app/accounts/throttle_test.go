@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -132,5 +133,58 @@ func TestRegisterIsThrottledPerClient(t *testing.T) {
 	in.ClientAddr, in.Email = "192.0.2.10", "bob@x.com"
 	if _, err := f.svc.Register(ctx, in); err != nil {
 		t.Fatalf("another client: %v", err)
+	}
+}
+
+// The default pool leaves half the CPUs to other requests (a login storm
+// must not starve them), never fewer than one slot.
+func TestDefaultHashWorkers(t *testing.T) {
+	for _, tt := range []struct{ cpus, want int }{{1, 1}, {2, 1}, {3, 1}, {4, 2}, {8, 4}} {
+		if got := appaccounts.DefaultHashWorkers(tt.cpus); got != tt.want {
+			t.Errorf("DefaultHashWorkers(%d) = %d, want %d", tt.cpus, got, tt.want)
+		}
+	}
+	if got, want := appaccounts.NewHashPool(0).Workers(), appaccounts.DefaultHashWorkers(runtime.NumCPU()); got != want {
+		t.Errorf("NewHashPool(0).Workers() = %d, want %d", got, want)
+	}
+}
+
+// A pool whose slots are taken and whose queue is full sheds at once, and
+// stops shedding when a slot frees up.
+func TestHashPoolShedsOnlyWhenFull(t *testing.T) {
+	t.Parallel()
+	p := appaccounts.NewHashPool(1)
+	if err := p.Shed(); err != nil {
+		t.Fatalf("idle pool sheds: %v", err)
+	}
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = p.Do(context.Background(), func() { close(started); <-release })
+	}()
+	<-started
+	if err := p.Shed(); err != nil {
+		t.Fatalf("busy pool with room in its queue sheds: %v", err)
+	}
+	for range 64 { // the queue of a one-slot pool
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = p.Do(context.Background(), func() {}) }()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	var err error
+	for err = p.Shed(); err == nil && time.Now().Before(deadline); err = p.Shed() {
+		time.Sleep(time.Millisecond)
+	}
+	de, ok := domain.As(err)
+	if !errors.Is(err, accounts.ErrHashBusy) || !ok || de.RetryAfter <= 0 {
+		t.Fatalf("full pool: Shed = %v, want ErrHashBusy with RetryAfter", err)
+	}
+	close(release)
+	wg.Wait()
+	if err := p.Shed(); err != nil {
+		t.Fatalf("drained pool sheds: %v", err)
 	}
 }

@@ -81,30 +81,33 @@ func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.
 		s.cache.PutTask(ctx, ticket, t, ports.Access{})
 		return t, false, nil
 	}
+	// Keyed: the same one-statement create, inside the transaction that
+	// stores the idempotency record (BEGIN, INSERT … SELECT, INSERT record,
+	// COMMIT). A refused create rolls back with errRefused and is explained
+	// after, by the same read as an unkeyed one.
 	t, replayed, err = runCreate(ctx, s, caller, idemKey, fmt.Sprintf("task:%d", projectID), d, func(ctx context.Context, r ports.Repos) (dp.Task, error) {
-		ids := []int64{caller}
-		if d.AssigneeID != nil {
-			ids = append(ids, *d.AssigneeID)
-		}
-		roles, _, err := r.Members.Roles(ctx, projectID, ids...)
+		t := t0
+		created, err := r.Tasks.CreateIfMember(ctx, &t)
 		if err != nil {
 			return dp.Task{}, err
 		}
-		if roles[caller] == dp.RoleNone {
-			return dp.Task{}, domain.ErrNotFound
+		if !created {
+			return dp.Task{}, errRefused
 		}
-		if d.AssigneeID != nil && roles[*d.AssigneeID] == dp.RoleNone {
-			return dp.Task{}, dp.ErrAssigneeNotMember
-		}
-		t := t0
-		err = r.Tasks.Create(ctx, &t)
-		return t, err
+		return t, nil
 	})
+	if errors.Is(err, errRefused) {
+		return dp.Task{}, false, s.whyNot(ctx, projectID, caller, d.AssigneeID)
+	}
 	if err == nil && !replayed {
 		s.cache.PutTask(ctx, ticket, t, ports.Access{})
 	}
 	return t, replayed, err
 }
+
+// errRefused rolls back a keyed create whose membership checks refused it;
+// it never leaves the package: whyNot replaces it with the reason.
+var errRefused = errors.New("create refused by its membership checks")
 
 // whyNot explains a write refused by its membership checks: NotFound when
 // the caller is not a member (or the project is gone), ErrAssigneeNotMember

@@ -151,6 +151,23 @@ func TestProjectsIdempotentCreates(t *testing.T) {
 		}
 	})
 
+	// A keyed create that its membership checks refuse writes nothing and
+	// keeps no record: the same key works once the reason is gone.
+	t.Run("refused keyed task", func(t *testing.T) {
+		key := "refused-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+		dave := newUser(t, app, "Dave")
+		expectProblem(t, app.Do(t, "POST", projectPath(p.ID, "/tasks"), map[string]any{"title": "in"}, dave.with("Idempotency-Key", key)...),
+			http.StatusNotFound, nil, "non-member")
+		expectProblem(t, app.Do(t, "POST", projectPath(p.ID, "/tasks"), map[string]any{"title": "in", "assignee_id": dave.id},
+			alice.with("Idempotency-Key", key)...), http.StatusUnprocessableEntity, []string{"assignee_id:not_member"}, "assignee not a member")
+		addMember(t, app, alice, p.ID, dave, "member")
+		r := app.Do(t, "POST", projectPath(p.ID, "/tasks"), map[string]any{"title": "in", "assignee_id": dave.id}, alice.with("Idempotency-Key", key)...)
+		expect(t, r, http.StatusCreated, "after joining")
+		if r.Header.Get("Idempotent-Replayed") != "" {
+			t.Error("a refused create left a record to replay")
+		}
+	})
+
 	t.Run("same key on another list", func(t *testing.T) {
 		key := "moved-" + strconv.FormatInt(time.Now().UnixNano(), 10)
 		other := createProject(t, app, alice, "Elsewhere")

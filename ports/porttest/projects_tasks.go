@@ -197,6 +197,10 @@ func TaskRepository(t *testing.T, f ProjectsFixture) {
 						}
 						for _, tk := range page {
 							got = append(got, tk.ID)
+							// Every field comes back as stored, nullable ones included.
+							if i := slices.IndexFunc(all, func(a dp.Task) bool { return a.ID == tk.ID }); i >= 0 && !sameTask(tk, all[i]) {
+								t.Fatalf("listed %+v\nstored %+v", tk, all[i])
+							}
 						}
 						if len(page) < 4 {
 							break
