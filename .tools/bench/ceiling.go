@@ -14,6 +14,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
+
+	onitmysql "github.com/onitapp/onit/adapters/mysql"
 )
 
 // The ceiling program is the same bench binary started with these
@@ -33,8 +35,9 @@ const (
 // answers. Its size is close to GET /api/v1/me's.
 var ceilingJSON = []byte(`{"id":1,"email":"bench@example.com","name":"Bench User","language":"en","is_staff":false,"date_joined":"2026-01-01T00:00:00Z"}`)
 
-// ceilingTask is one task row as the list ceiling selects and encodes it:
-// the columns Onit's task list reads, with JSON names like Onit's.
+// ceilingTask is one task row as the list ceiling encodes it: the
+// columns onitmysql.Ceiling reads (the same fields, so a row converts to
+// it for free), with JSON names like Onit's.
 type ceilingTask struct {
 	ID          int64      `json:"id"`
 	ProjectID   int64      `json:"project_id"`
@@ -50,16 +53,6 @@ type ceilingTask struct {
 	CompletedAt *time.Time `json:"completed_at"`
 	Version     int64      `json:"version"`
 }
-
-// ceilingListSQL is the first page of Onit's default task order
-// (newest first), served by tasks_project_created_idx like Onit's.
-const ceilingListSQL = "SELECT id, project_id, title, description, status, priority, assignee_id, due_date," +
-	" created_by, created_at, updated_at, completed_at, version FROM tasks" +
-	" WHERE project_id = ? ORDER BY created_at DESC, id DESC LIMIT 50"
-
-// ceilingInsertSQL is one task row, autocommit: the least a create can do.
-const ceilingInsertSQL = "INSERT INTO tasks (project_id, title, description, status, priority, due_order," +
-	" created_by, created_at, updated_at, version) VALUES (?, ?, ?, 'todo', ?, '9999-12-31', ?, ?, ?, 1)"
 
 // ceilingTimeout bounds every call of the ceiling program, like Onit's
 // request deadline.
@@ -82,6 +75,9 @@ func ceilingMain(addr string) int {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv(ceilingRedisVar), PoolSize: 20, DisableIdentity: true})
 	defer rdb.Close()
 	prefix := os.Getenv(ceilingPrefixVar)
+	// The statements are the MySQL adapter's (SQL lives there); the
+	// program around them stays bare.
+	ceil := onitmysql.NewCeiling(db)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -100,22 +96,17 @@ func ceilingMain(addr string) int {
 	e.GET("/list/:project", func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), ceilingTimeout)
 		defer cancel()
-		rows, err := db.QueryContext(ctx, ceilingListSQL, c.Param("project"))
+		project, err := strconv.ParseInt(c.Param("project"), 10, 64)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "project id")
+		}
+		rows, err := ceil.FirstPage(ctx, project)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		items := make([]ceilingTask, 0, 50)
-		for rows.Next() {
-			var t ceilingTask
-			if err := rows.Scan(&t.ID, &t.ProjectID, &t.Title, &t.Description, &t.Status, &t.Priority, &t.AssigneeID,
-				&t.DueDate, &t.CreatedBy, &t.CreatedAt, &t.UpdatedAt, &t.CompletedAt, &t.Version); err != nil {
-				return err
-			}
-			items = append(items, t)
-		}
-		if err := rows.Err(); err != nil {
-			return err
+		items := make([]ceilingTask, len(rows))
+		for i, r := range rows {
+			items[i] = ceilingTask(r)
 		}
 		return c.JSON(http.StatusOK, map[string]any{"items": items})
 	})
@@ -127,14 +118,14 @@ func ceilingMain(addr string) int {
 		if err := c.Bind(&in); err != nil {
 			return err
 		}
+		project, perr := strconv.ParseInt(c.Param("project"), 10, 64)
+		user, uerr := strconv.ParseInt(c.Param("user"), 10, 64)
+		if perr != nil || uerr != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "project or user id")
+		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), ceilingTimeout)
 		defer cancel()
-		now := time.Now().UTC()
-		res, err := db.ExecContext(ctx, ceilingInsertSQL, c.Param("project"), in.Title, in.Description, 2, c.Param("user"), now, now)
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
+		id, err := ceil.Insert(ctx, project, user, in.Title, in.Description, time.Now().UTC())
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	onitmysql "github.com/onitapp/onit/adapters/mysql"
 )
 
 // statusNames are the SHOW GLOBAL STATUS counters read around each run.
@@ -20,22 +22,6 @@ import (
 var statusNames = []string{
 	"Questions", "Com_select", "Com_insert", "Com_update", "Com_delete",
 	"Com_begin", "Com_commit", "Com_rollback",
-}
-
-// statusRow is one row of SHOW GLOBAL STATUS.
-type statusRow struct{ Name, Value string }
-
-// parseStatusRows keeps the numeric counters of SHOW GLOBAL STATUS rows;
-// non-numeric values (ON, versions) are dropped because no delta of them
-// means anything.
-func parseStatusRows(rows []statusRow) map[string]uint64 {
-	out := make(map[string]uint64, len(rows))
-	for _, r := range rows {
-		if v, err := strconv.ParseUint(strings.TrimSpace(r.Value), 10, 64); err == nil {
-			out[r.Name] = v
-		}
-	}
-	return out
 }
 
 // counterDelta is after-before per name. A counter that went backwards (a
@@ -167,7 +153,7 @@ func (p *probe) read(ctx context.Context) (Counters, error) {
 	var c Counters
 	st, err := p.mysqlStatus(ctx)
 	if err != nil {
-		return c, fmt.Errorf("SHOW GLOBAL STATUS: %w", err)
+		return c, fmt.Errorf("read MySQL counters: %w", err)
 	}
 	c.MySQLStatus = st
 	info, err := p.rdb.Info(ctx, "commandstats").Result()
@@ -193,21 +179,7 @@ func (p *probe) read(ctx context.Context) (Counters, error) {
 func (p *probe) mysqlStatus(ctx context.Context) (map[string]uint64, error) {
 	// One statement for all counters, so the harness's own cost per
 	// reading is a constant that calibrate measures.
-	q := "SHOW GLOBAL STATUS WHERE Variable_name IN ('" + strings.Join(statusNames, "','") + "')"
-	rows, err := p.db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []statusRow
-	for rows.Next() {
-		var r statusRow
-		if err := rows.Scan(&r.Name, &r.Value); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return parseStatusRows(out), rows.Err()
+	return onitmysql.ServerOf(p.db).Counters(ctx, statusNames)
 }
 
 // scrape fetches /metrics with the bearer token. Its connection is closed

@@ -5,30 +5,6 @@ import (
 	"testing"
 )
 
-func TestParseStatusRows(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		rows []statusRow
-		want map[string]uint64
-	}{
-		{"empty", nil, map[string]uint64{}},
-		{
-			"numeric kept, text dropped",
-			[]statusRow{{"Questions", "12345"}, {"Com_select", " 7 "}, {"Ssl_cipher", ""}, {"Innodb_buffer_pool_dump_status", "Dumping"}, {"Com_insert", "-1"}},
-			map[string]uint64{"Questions": 12345, "Com_select": 7},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := parseStatusRows(tt.rows); !maps.Equal(got, tt.want) {
-				t.Errorf("parseStatusRows = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestCounterDelta(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
+
+	onitmysql "github.com/onitapp/onit/adapters/mysql"
 )
 
 // options are the harness's flags.
@@ -103,12 +105,12 @@ func run(ctx context.Context, opt options, log io.Writer) (rep *Report, err erro
 		cctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		if derr := db.drop(cctx); derr != nil {
-			err = errors.Join(err, fmt.Errorf("drop database %s: %w", dbName, derr))
+			err = errors.Join(err, fmt.Errorf("removing the bench database %s: %w", dbName, derr))
 		} else {
 			fmt.Fprintf(log, "dropped database %s\n", dbName)
 		}
 	}()
-	if err := db.admin.QueryRowContext(ctx, "SELECT VERSION()").Scan(&b.report.MySQLVersion); err != nil {
+	if b.report.MySQLVersion, err = onitmysql.ServerOf(db.admin).Version(ctx); err != nil {
 		return nil, err
 	}
 

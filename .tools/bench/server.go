@@ -20,6 +20,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
+
+	onitmysql "github.com/onitapp/onit/adapters/mysql"
 )
 
 // buildServer compiles the production binary: no devengines tag, so what is
@@ -73,16 +75,16 @@ func createDatabase(ctx context.Context, serverDSN, name string) (*database, err
 	// One connection: every status reading comes from the same session, and
 	// the harness adds one client, not a pool, to the measured server.
 	admin.SetMaxOpenConns(1)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+	if err := onitmysql.ServerOf(admin).CreateDatabase(ctx, name); err != nil {
 		admin.Close()
-		return nil, fmt.Errorf("create database %s: %w", name, err)
+		return nil, err
 	}
 	cfg.DBName = name
 	return &database{admin: admin, name: name, dsn: cfg.FormatDSN()}, nil
 }
 
 func (d *database) drop(ctx context.Context) error {
-	_, err := d.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+d.name+"`")
+	err := onitmysql.ServerOf(d.admin).DropDatabase(ctx, d.name)
 	return errors.Join(err, d.admin.Close())
 }
 

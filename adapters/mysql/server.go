@@ -22,6 +22,10 @@ type Server struct{ db *sql.DB }
 // NewServer returns the server behind db.
 func NewServer(db *bun.DB) *Server { return &Server{db: db.DB} }
 
+// ServerOf returns the server behind a bare connection pool, for clients
+// that hold no bun.DB (the load harness's admin connection).
+func ServerOf(db *sql.DB) *Server { return &Server{db: db} }
+
 // Version is the server's @@version ("10.11.19-MariaDB", "8.0.39").
 func (s *Server) Version(ctx context.Context) (string, error) {
 	var v string
@@ -106,35 +110,74 @@ func (s *Server) Globals(ctx context.Context, status, variables []string) (st, v
 
 func (s *Server) show(ctx context.Context, show string, names []string) (map[string]float64, error) {
 	out := make(map[string]float64, len(names))
+	err := s.showRows(ctx, show, names, func(name, value string) {
+		if f, err := strconv.ParseFloat(value, 64); err == nil {
+			out[strings.ToLower(name)] = f
+		}
+	})
+	return out, err
+}
+
+// Counters reads the named SHOW GLOBAL STATUS counters in one statement,
+// exactly (uint64: Questions on a busy server outgrows a float's 53 bits
+// of integer precision over its uptime), keyed by the names as the caller
+// spelled them, so deltas taken around a run keep their familiar names.
+// Non-numeric values and names the server lacks are left out. The load
+// harness reads them before and after each scenario.
+func (s *Server) Counters(ctx context.Context, names []string) (map[string]uint64, error) {
+	spelled := make(map[string]string, len(names))
+	for _, n := range names {
+		spelled[strings.ToLower(n)] = n
+	}
+	out := make(map[string]uint64, len(names))
+	err := s.showRows(ctx, "SHOW GLOBAL STATUS", names, func(name, value string) {
+		if n, ok := parseCounter(value); ok {
+			if as, ok := spelled[strings.ToLower(name)]; ok {
+				out[as] = n
+			}
+		}
+	})
+	return out, err
+}
+
+// parseCounter reads a status value as a counter; text (ON, versions) and
+// negative numbers are not counters, because no delta of them means
+// anything.
+func parseCounter(value string) (uint64, bool) {
+	n, err := strconv.ParseUint(strings.TrimSpace(value), 10, 64)
+	return n, err == nil
+}
+
+// showRows runs show (SHOW GLOBAL STATUS or VARIABLES) for names and hands
+// each row to row.
+func (s *Server) showRows(ctx context.Context, show string, names []string, row func(name, value string)) error {
 	if len(names) == 0 {
-		return out, nil
+		return nil
 	}
 	// Inline, not placeholders: neither server prepares SHOW GLOBAL
 	// STATUS. The names are the caller's constants; anything but a plain
 	// variable name is refused rather than quoted.
 	for _, n := range names {
 		if !isVariableName(n) {
-			return nil, fmt.Errorf("mysql: %s: %q is not a variable name", show, n)
+			return fmt.Errorf("mysql: %s: %q is not a variable name", show, n)
 		}
 	}
 	rows, err := s.db.QueryContext(ctx, show+" WHERE Variable_name IN ('"+strings.Join(names, "','")+"')")
 	if err != nil {
-		return nil, fmt.Errorf("mysql: %s: %w", show, MapError(err))
+		return fmt.Errorf("mysql: %s: %w", show, MapError(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var name, value string
 		if err := rows.Scan(&name, &value); err != nil {
-			return nil, fmt.Errorf("mysql: %s: %w", show, MapError(err))
+			return fmt.Errorf("mysql: %s: %w", show, MapError(err))
 		}
-		if f, err := strconv.ParseFloat(value, 64); err == nil {
-			out[strings.ToLower(name)] = f
-		}
+		row(name, value)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("mysql: %s: %w", show, MapError(err))
+		return fmt.Errorf("mysql: %s: %w", show, MapError(err))
 	}
-	return out, nil
+	return nil
 }
 
 func isVariableName(n string) bool {
@@ -147,4 +190,30 @@ func isVariableName(n string) bool {
 		}
 	}
 	return true
+}
+
+// CreateDatabase creates an empty database named name with Onit's
+// character set and collation (the migrations assume them), for tools
+// that load a database of their own, such as the load harness. Names are
+// plain identifiers; anything else is refused rather than quoted.
+func (s *Server) CreateDatabase(ctx context.Context, name string) error {
+	if !isVariableName(name) {
+		return fmt.Errorf("mysql: create database: %q is not a plain name", name)
+	}
+	if _, err := s.db.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return fmt.Errorf("mysql: create database %s: %w", name, MapError(err))
+	}
+	return nil
+}
+
+// DropDatabase drops the database named name if it exists; see
+// CreateDatabase.
+func (s *Server) DropDatabase(ctx context.Context, name string) error {
+	if !isVariableName(name) {
+		return fmt.Errorf("mysql: drop database: %q is not a plain name", name)
+	}
+	if _, err := s.db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+		return fmt.Errorf("mysql: drop database %s: %w", name, MapError(err))
+	}
+	return nil
 }
