@@ -35,8 +35,12 @@ const routes = [
 
 let rendering = 0;
 
+// routed is the path and query the view on screen was drawn for.
+let routed = '';
+
 async function route() {
   const seq = ++rendering;
+  routed = location.pathname + location.search;
   const path = location.pathname;
   const query = new URLSearchParams(location.search);
   hideBanner();
@@ -151,7 +155,12 @@ function start() {
     ev.preventDefault();
     navigate(a.getAttribute('href'));
   });
-  window.addEventListener('popstate', () => route());
+  // Following the skip link (#main) changes only the fragment, and the
+  // browser reports it as popstate: redrawing then would take away the
+  // focus the link just gave to <main>.
+  window.addEventListener('popstate', () => {
+    if (location.pathname + location.search !== routed) route();
+  });
   document.getElementById('lang-select').addEventListener('change', (ev) => changeLanguage(ev.target.value));
   setRouter(route);
   setNavRenderer(renderNav);
