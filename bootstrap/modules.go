@@ -226,7 +226,11 @@ func newRedis(p redisParams) (redis.UniversalClient, error) {
 var accountsModule = fx.Module("accounts",
 	fx.Provide(
 		// One hasher: what the import checks it can verify is what logins verify.
-		fx.Annotate(func(cfg env.Password) *djangohash.Hasher { return djangohash.New(cfg.Iterations) },
+		fx.Annotate(func(cfg env.Password, t env.Throttle) *djangohash.Hasher {
+			h := djangohash.New(cfg.Iterations)
+			h.SetThreadNiceness(t.HashNice)
+			return h
+		},
 			fx.As(new(ports.PasswordHasher)), fx.As(new(ports.PasswordHashInspector))),
 		passwordPolicy,
 		newAccountsService,

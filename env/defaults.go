@@ -94,6 +94,7 @@ func Defaults(e Environment) Settings {
 			// far too few to enumerate accounts through the 409.
 			RegisterLimit:  20,
 			RegisterWindow: time.Hour,
+			HashNice:       10,
 		},
 		Log:    Log{Level: "info", Format: "json"},
 		I18n:   I18n{LanguageCode: "en"},

@@ -184,6 +184,9 @@ func (s *Settings) validate() Errors {
 	if !(s.Password.MaxSimilarity >= 0.1 && s.Password.MaxSimilarity <= 1) {
 		bad("ONIT_PASSWORD_MAX_SIMILARITY", "must be between 0.1 and 1")
 	}
+	if s.Throttle.HashNice < 0 || s.Throttle.HashNice > 19 {
+		bad("ONIT_PASSWORD_HASH_NICE", "must be between 0 and 19")
+	}
 	if s.Password.Iterations < 1 {
 		bad("ONIT_PASSWORD_ITERATIONS", "must be at least 1")
 	}

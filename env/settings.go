@@ -163,6 +163,7 @@ type Throttle struct {
 	RegisterLimit  int           `env:"ONIT_REGISTER_THROTTLE_CLIENT" help:"sign-up attempts per client address per window"`
 	RegisterWindow time.Duration `env:"ONIT_REGISTER_THROTTLE_WINDOW" help:"window of the per-client sign-up limit"`
 	HashWorkers    int           `env:"ONIT_PASSWORD_HASH_WORKERS" help:"password hashes running at once per instance (0: half the CPUs, at least one); more wait or get 503"`
+	HashNice       int           `env:"ONIT_PASSWORD_HASH_NICE" help:"nice steps below the process's priority for the threads running password hashes (0-19, 0: no separate thread); a login storm then yields the CPU to other requests"`
 }
 
 // Log configures log/slog.

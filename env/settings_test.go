@@ -75,6 +75,13 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{name: "idempotency TTL must be positive", environ: []string{"ONIT_IDEMPOTENCY_TTL=0s"}, wantVar: "ONIT_IDEMPOTENCY_TTL"},
+		{name: "hash threads niced by default", check: func(t *testing.T, s Settings) {
+			if s.Throttle.HashNice != 10 {
+				t.Errorf("hash nice = %d, want 10", s.Throttle.HashNice)
+			}
+		}},
+		{name: "hash nice above 19", environ: []string{"ONIT_PASSWORD_HASH_NICE=20"}, wantVar: "ONIT_PASSWORD_HASH_NICE"},
+		{name: "negative hash nice", environ: []string{"ONIT_PASSWORD_HASH_NICE=-1"}, wantVar: "ONIT_PASSWORD_HASH_NICE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

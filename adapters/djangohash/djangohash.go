@@ -106,6 +106,9 @@ type Hasher struct {
 	// onSpend, when set by a test, observes the PBKDF2 iterations spent
 	// only to even out timing.
 	onSpend func(iterations int)
+	// niceness is the nice value of the threads hashes run on; 0 runs
+	// them on the caller's (SetThreadNiceness).
+	niceness int
 }
 
 // New returns a Hasher that hashes with the given PBKDF2 iteration count;
@@ -127,7 +130,11 @@ func New(iterations int) *Hasher {
 // with a fresh 22-character salt.
 func (h *Hasher) Hash(password string) (string, error) {
 	salt := newSalt()
-	key, err := pbkdf2.Key(sha256.New, password, []byte(salt), h.iterations, sha256.Size)
+	var key []byte
+	var err error
+	h.onLowPriorityThread(func() {
+		key, err = pbkdf2.Key(sha256.New, password, []byte(salt), h.iterations, sha256.Size)
+	})
 	if err != nil {
 		return "", fmt.Errorf("pbkdf2: %w", err)
 	}
@@ -168,10 +175,10 @@ func newSalt() string {
 func (h *Hasher) Verify(password, encoded string) (ok, needsRehash bool) {
 	v, valid := h.parse(encoded)
 	if !valid {
-		h.spendDummy(password)
+		h.onLowPriorityThread(func() { h.spendDummy(password) })
 		return false, false
 	}
-	ok = v.matches(h, password)
+	h.onLowPriorityThread(func() { ok = v.matches(h, password) })
 	return ok, ok && v.outdated(h)
 }
 
