@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -32,6 +29,7 @@ type AccountsAPI struct {
 	cat      *i18n.Catalog
 	cop      *http.CrossOriginProtection
 	log      *slog.Logger
+	bodies   userBodies
 }
 
 // NewAccountsAPI builds the accounts handlers. trustedOrigins may send
@@ -93,14 +91,6 @@ func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func userETag(u accounts.User) string {
 	_, tag := userBody(u)
 	return tag
-}
-
-// userBody is the user's JSON representation and its ETag, encoded once:
-// the tag is a hash of exactly the bytes sent.
-func userBody(u accounts.User) (body []byte, tag string) {
-	b, _ := json.Marshal(userFromDomain(u))
-	sum := sha256.Sum256(b)
-	return b, `"user-` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // registerRequest has no validate tags: the service checks the profile and
@@ -192,7 +182,7 @@ func (a *AccountsAPI) me(c echo.Context) error {
 // gets 304 when conditional is set (GET only).
 func (a *AccountsAPI) userResponse(c echo.Context, u accounts.User, conditional bool) error {
 	h := c.Response().Header()
-	body, tag := userBody(u)
+	blob, tag := a.bodies.get(u)
 	h.Set("ETag", tag)
 	h.Set(echo.HeaderCacheControl, "private, no-cache")
 	h.Add(echo.HeaderVary, "Authorization, Cookie")
@@ -200,8 +190,8 @@ func (a *AccountsAPI) userResponse(c echo.Context, u accounts.User, conditional 
 		return c.NoContent(http.StatusNotModified)
 	}
 	// The bytes the tag was computed from, with the newline c.JSON's
-	// encoder would have added: one encoding per response, not two.
-	return c.JSONBlob(http.StatusOK, append(body, '\n'))
+	// encoder would have added.
+	return c.JSONBlob(http.StatusOK, blob)
 }
 
 // etagMatches reports whether a comma-separated If-None-Match or If-Match

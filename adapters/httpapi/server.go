@@ -97,6 +97,7 @@ type Server struct {
 	middleware []echo.MiddlewareFunc
 	chain      echo.HandlerFunc
 	proxies    trustedProxies
+	requestIDs *requestIDs
 }
 
 // New builds the router with every module's routes. It does not listen yet.
@@ -109,7 +110,8 @@ func New(cfg Config, log *slog.Logger, cat *i18n.Catalog, checks []Checker, modu
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug, openapi: doc, served: make(chan struct{}), proxies: proxies}
+	s := &Server{cfg: cfg, log: log, cat: cat, checks: checks, debug: cfg.Security.Debug, openapi: doc, served: make(chan struct{}), proxies: proxies,
+		requestIDs: newRequestIDs()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

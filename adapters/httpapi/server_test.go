@@ -199,6 +199,20 @@ func TestRequestID(t *testing.T) {
 			}
 		})
 	}
+	// Generated IDs never repeat, within one server or across two.
+	other := newTestServer(t, SecurityConfig{})
+	seen := map[string]bool{}
+	for i := range 200 {
+		srv := s
+		if i%2 == 1 {
+			srv = other
+		}
+		id := do(t, srv.Handler(), "GET", "/healthz", "").Header().Get("X-Request-ID")
+		if seen[id] || !validRequestID(id) {
+			t.Fatalf("generated X-Request-ID %q repeats or is not valid", id)
+		}
+		seen[id] = true
+	}
 }
 
 func TestReadiness(t *testing.T) {
