@@ -20,8 +20,9 @@ import (
 
 // benchApp boots the in-memory composition (real router, handlers and
 // middleware; memory adapters) and returns its handler with a logged-in
-// user's bearer header and one task of theirs.
-func benchApp(b *testing.B) (h http.Handler, auth string, taskID int64) {
+// user's bearer header, a project of theirs holding 60 tasks and the id of
+// the last.
+func benchApp(b *testing.B) (h http.Handler, auth string, projectID, taskID int64) {
 	b.Helper()
 	s := env.Defaults(env.Test)
 	// Production's logging: one JSON access line per request (to nowhere).
@@ -59,10 +60,36 @@ func benchApp(b *testing.B) (h http.Handler, auth string, taskID int64) {
 	login := call("POST", "/api/v1/auth/login", "", map[string]any{"email": "bench@example.com", "password": pw}, http.StatusOK)
 	auth = "Bearer " + login["token"].(string)
 	p := call("POST", "/api/v1/projects", auth, map[string]any{"name": "Bench"}, http.StatusCreated)
-	t := call("POST", fmt.Sprintf("/api/v1/projects/%d/tasks", int64(p["id"].(float64))), auth,
-		map[string]any{"title": "Profile the hot path", "description": "GET one task, through every middleware",
-			"priority": "high", "due_date": "2030-01-31"}, http.StatusCreated)
-	return h, auth, int64(t["id"].(float64))
+	projectID = int64(p["id"].(float64))
+	for i := range 60 {
+		t := call("POST", fmt.Sprintf("/api/v1/projects/%d/tasks", projectID), auth,
+			map[string]any{"title": fmt.Sprint("Profile the hot path ", i), "description": "GET one task, through every middleware",
+				"priority": "high", "due_date": "2030-01-31"}, http.StatusCreated)
+		taskID = int64(t["id"].(float64))
+	}
+	return h, auth, projectID, taskID
+}
+
+// benchGET measures GET path through h with auth.
+func benchGET(b *testing.B, h http.Handler, auth, path string) {
+	base := httptest.NewRequest("GET", path, nil)
+	base.Header.Set("Authorization", auth)
+	base.Header.Set("Accept-Language", "en-GB,en;q=0.9")
+	w := &discardWriter{h: http.Header{}}
+	run := func() {
+		req := *base // the middleware replaces the body and context on the request it gets
+		clear(w.h)
+		w.status, w.n = 0, 0
+		h.ServeHTTP(w, &req)
+	}
+	run()
+	if w.status != http.StatusOK || w.n == 0 {
+		b.Fatalf("GET %s: status %d, %d bytes", path, w.status, w.n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		run()
+	}
 }
 
 // discardWriter is a reusable ResponseWriter, so the benchmark counts the
@@ -90,47 +117,21 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 //
 //	go test ./adapters/httpapi -run '^$' -bench GetTask -benchmem -cpuprofile cpu.out -memprofile mem.out
 func BenchmarkGetTask(b *testing.B) {
-	h, auth, id := benchApp(b)
-	base := httptest.NewRequest("GET", fmt.Sprintf("/api/v1/tasks/%d", id), nil)
-	base.Header.Set("Authorization", auth)
-	base.Header.Set("Accept-Language", "en-GB,en;q=0.9")
-	w := &discardWriter{h: http.Header{}}
-	run := func() {
-		req := *base // the middleware replaces the body and context on the request it gets
-		clear(w.h)
-		w.status, w.n = 0, 0
-		h.ServeHTTP(w, &req)
-	}
-	run()
-	if w.status != http.StatusOK || w.n == 0 {
-		b.Fatalf("GET task: status %d, %d bytes", w.status, w.n)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		run()
-	}
+	h, auth, _, id := benchApp(b)
+	benchGET(b, h, auth, fmt.Sprintf("/api/v1/tasks/%d", id))
+}
+
+// BenchmarkListTasks is a first page of 50 of a project's tasks: on memory
+// adapters it is the HTTP side of the list (query parameters, cursor,
+// 50 tasks' JSON), without the database's.
+func BenchmarkListTasks(b *testing.B) {
+	h, auth, pid, _ := benchApp(b)
+	benchGET(b, h, auth, fmt.Sprintf("/api/v1/projects/%d/tasks?limit=50", pid))
 }
 
 // BenchmarkGetMe is GET /api/v1/me, authentication and JSON only: what
 // Onit adds to the bench's JSON-constant ceiling.
 func BenchmarkGetMe(b *testing.B) {
-	h, auth, _ := benchApp(b)
-	base := httptest.NewRequest("GET", "/api/v1/me", nil)
-	base.Header.Set("Authorization", auth)
-	base.Header.Set("Accept-Language", "en-GB,en;q=0.9")
-	w := &discardWriter{h: http.Header{}}
-	run := func() {
-		req := *base
-		clear(w.h)
-		w.status, w.n = 0, 0
-		h.ServeHTTP(w, &req)
-	}
-	run()
-	if w.status != http.StatusOK || w.n == 0 {
-		b.Fatalf("GET /me: status %d, %d bytes", w.status, w.n)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		run()
-	}
+	h, auth, _, _ := benchApp(b)
+	benchGET(b, h, auth, "/api/v1/me")
 }

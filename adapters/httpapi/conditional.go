@@ -39,7 +39,7 @@ func created(c echo.Context, replayed bool, tag string, body any) error {
 	if tag != "" {
 		c.Response().Header().Set("ETag", tag)
 	}
-	return c.JSON(http.StatusCreated, body)
+	return sendJSON(c, http.StatusCreated, body)
 }
 
 // conditionalGet answers 304 when If-None-Match lists the current ETag
@@ -55,7 +55,7 @@ func conditionalGet(c echo.Context, tag string, body any) error {
 			}
 		}
 	}
-	return c.JSON(http.StatusOK, body)
+	return sendJSON(c, http.StatusOK, body)
 }
 
 // ifMatchVersions reads If-Match for resource id of kind: nil when absent or "*"

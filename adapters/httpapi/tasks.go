@@ -163,7 +163,7 @@ func (p *ProjectsAPI) listTasks(c echo.Context) error {
 		s := p.cursors.encode(scope, keyCursor(ports.KeyOf(items[len(items)-1], q.Order)))
 		next = &s
 	}
-	return c.JSON(http.StatusOK, listOut(items, taskOut, next))
+	return sendJSON(c, http.StatusOK, taskListJSON(items, next))
 }
 
 // taskQuery reads the list's query parameters and names its scope: the
@@ -254,7 +254,7 @@ func (p *ProjectsAPI) createTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, replayed, etag(kindTask, t.ID, t.Version), taskOut(t))
+	return created(c, replayed, etag(kindTask, t.ID, t.Version), taskJSON(t))
 }
 
 func (p *ProjectsAPI) getTask(c echo.Context) error {
@@ -266,7 +266,7 @@ func (p *ProjectsAPI) getTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return conditionalGet(c, etag(kindTask, t.ID, t.Version), taskOut(t))
+	return conditionalGet(c, etag(kindTask, t.ID, t.Version), taskJSON(t))
 }
 
 func (p *ProjectsAPI) updateTask(c echo.Context) error {
