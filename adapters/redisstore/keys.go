@@ -20,6 +20,11 @@ const DefaultPrefix = "onit:"
 //	onit:thr:<kind>:{<digest>}      attempts of one throttle counter, e.g.
 //	                                thr:login_account, thr:login_client
 //
+// and one pub/sub channel (not a key, but named by the same prefix):
+//
+//	onit:revocations                invalidations between instances
+//	                                (RevocationChannel, Revocations)
+//
 // The braces are a Redis Cluster hash tag: only the part inside them picks
 // the slot. Keys that one command, transaction or script must touch
 // together have to share a slot, so they must carry the same tag (Tagged
@@ -65,6 +70,12 @@ func (k Keys) Tagged(kind, tag string) string {
 func (k Keys) Throttle(kind, id string) string {
 	return k.Tagged("thr:"+kind, digest(id))
 }
+
+// RevocationChannel is the pub/sub channel that carries invalidations
+// between instances (Revocations). On Redis Cluster the subscription
+// lives on the master owning this name's slot; fault tests use it to find
+// that node.
+func (k Keys) RevocationChannel() string { return k.Plain("revocations") }
 
 // digest shortens s to 128 bits of SHA-256 in hex: collisions are out of
 // reach, and the key stays short in a 1 GB budget.

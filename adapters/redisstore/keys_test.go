@@ -21,6 +21,8 @@ func TestKeys(t *testing.T) {
 		{"tagged", def.Tagged("kind", "tag"), "onit:kind:{tag}", false},
 		{"account", def.Throttle("login_account", "bob@example.com"), "onit:thr:login_account:{", true},
 		{"client", custom.Throttle("login_client", "2001:db8::1"), "staging:thr:login_client:{", true},
+		{"revocation channel", def.RevocationChannel(), "onit:revocations", false},
+		{"revocation channel, custom prefix", custom.RevocationChannel(), "staging:revocations", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

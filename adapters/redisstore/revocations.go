@@ -64,7 +64,7 @@ func (o RevocationOptions) withDefaults() RevocationOptions {
 //
 // # Channel
 //
-// One classic PUBLISH/SUBSCRIBE channel, Keys.Plain("revocations"). On
+// One classic PUBLISH/SUBSCRIBE channel, Keys.RevocationChannel(). On
 // Redis Cluster (ElastiCache Serverless included) a PUBLISH on any node
 // reaches subscribers on every node over the cluster bus, and go-redis's
 // cluster client subscribes on the node that owns the channel name's slot.
@@ -131,7 +131,7 @@ func NewRevocations(c redis.UniversalClient, k Keys, sink RevocationSink, opt Re
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Revocations{c: c, channel: k.Plain("revocations"), sink: sink, opt: opt.withDefaults(), log: log,
+	return &Revocations{c: c, channel: k.RevocationChannel(), sink: sink, opt: opt.withDefaults(), log: log,
 		kick: make(chan struct{}, 1)}
 }
 

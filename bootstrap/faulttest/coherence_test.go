@@ -146,16 +146,9 @@ func TestInvalidationSubscriptionCutWhileObjectsChange(t *testing.T) {
 func TestInvalidationSubscriptionCutOnACluster(t *testing.T) {
 	prepare(t)
 	nodes := startRedisCluster(t, 3)
-	addrs := make([]string, len(nodes))
-	for i, n := range nodes {
-		addrs[i] = n.addr()
-	}
-	onCluster := func(m map[string]string) {
-		m["ONIT_REDIS_ADDRS"] = strings.Join(addrs, ",")
-		m["ONIT_REDIS_CLUSTER"] = "true"
-	}
-	s := newStack(t, onCluster)
-	subscriptionCut(t, s, onCluster, func(ctx context.Context) int {
+	edit := onCluster(nodes)
+	s := newStack(t, edit)
+	subscriptionCut(t, s, edit, func(ctx context.Context) int {
 		killed := 0
 		for _, n := range nodes {
 			if k, err := n.client.ClientKillByFilter(ctx, "TYPE", "pubsub").Result(); err == nil {
@@ -198,6 +191,19 @@ func startRedisCluster(t *testing.T, n int) []*redisServer {
 		}
 	}
 	return nodes
+}
+
+// onCluster is a settings edit pointing onit at the cluster of nodes
+// instead of the stack's single Redis.
+func onCluster(nodes []*redisServer) func(map[string]string) {
+	addrs := make([]string, len(nodes))
+	for i, n := range nodes {
+		addrs[i] = n.addr()
+	}
+	return func(m map[string]string) {
+		m["ONIT_REDIS_ADDRS"] = strings.Join(addrs, ",")
+		m["ONIT_REDIS_CLUSTER"] = "true"
+	}
 }
 
 // subscriptionCut runs the test above on s (instance A) and a second
