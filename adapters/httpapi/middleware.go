@@ -366,7 +366,9 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.ContentLength > bodyLimit {
 			return errTooLarge
 		}
-		req.Body = http.MaxBytesReader(c.Response(), req.Body, bodyLimit)
+		if req.Body != http.NoBody { // most GETs: nothing to limit, nothing to allocate
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, bodyLimit)
+		}
 		return next(c)
 	}
 }
