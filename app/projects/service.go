@@ -58,7 +58,16 @@ type Config struct {
 	// IdempotencyTTL is how long a creating POST's response is replayed for
 	// the same Idempotency-Key (ONIT_IDEMPOTENCY_TTL; the contract: 24 hours).
 	IdempotencyTTL time.Duration
+	// ClaimTimeout is how long a keyed task POST's claim on its key counts
+	// as in progress, so that a retry is told to wait (409 with
+	// Retry-After) rather than taking it over: the request deadline
+	// (ONIT_HTTP_REQUEST_TIMEOUT), after which the claiming request can no
+	// longer write. 0 or less: DefaultClaimTimeout.
+	ClaimTimeout time.Duration
 }
+
+// DefaultClaimTimeout is the claim timeout when requests have no deadline.
+const DefaultClaimTimeout = 10 * time.Second
 
 // Service runs the projects module's use cases.
 type Service struct {
@@ -68,6 +77,7 @@ type Service struct {
 	revs  ports.Revocations
 	clock ports.Clock
 	ttl   time.Duration
+	claim time.Duration // see Config.ClaimTimeout
 }
 
 // NewService wires the use cases. repos are the repositories outside any
@@ -78,7 +88,11 @@ func NewService(uow ports.UnitOfWork, repos ports.Repos, cache ports.ProjectCach
 	if cache == nil {
 		cache = noCache{}
 	}
-	return &Service{uow: uow, repos: repos, cache: cache, revs: revs, clock: clock, ttl: cfg.IdempotencyTTL}
+	claim := cfg.ClaimTimeout
+	if claim <= 0 {
+		claim = DefaultClaimTimeout
+	}
+	return &Service{uow: uow, repos: repos, cache: cache, revs: revs, clock: clock, ttl: cfg.IdempotencyTTL, claim: claim}
 }
 
 // announce tells every instance that the objects inv names changed. It

@@ -3,7 +3,6 @@ package projects
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/onitapp/onit/domain"
 	dp "github.com/onitapp/onit/domain/projects"
@@ -59,8 +58,8 @@ func (s *Service) ListTasks(ctx context.Context, caller int64, q ports.TaskQuery
 // Without an Idempotency-Key it is one statement: an INSERT … SELECT that
 // carries the membership checks (ports.TaskRepository.CreateIfMember),
 // autocommit; only when it inserts nothing does a second read tell the
-// caller why. With a key it is one transaction that also stores the
-// response (see runCreate).
+// caller why. With a key it is two: the key's claim, then the same
+// INSERT … SELECT linked to it (see createKeyedTask).
 func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.TaskDraft, idemKey string) (t dp.Task, replayed bool, err error) {
 	now := s.now()
 	ticket := s.cache.Ticket()
@@ -68,46 +67,21 @@ func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.
 	if err != nil {
 		return dp.Task{}, false, err
 	}
-	if idemKey == "" {
-		t = t0
-		created, err := s.repos.Tasks.CreateIfMember(ctx, &t)
-		if err != nil {
-			return dp.Task{}, false, err
-		}
-		if !created {
-			return dp.Task{}, false, s.whyNot(ctx, projectID, caller, d.AssigneeID)
-		}
-		// A new task: no instance holds a copy to announce a change to.
-		s.cache.PutTask(ctx, ticket, t, ports.Access{})
-		return t, false, nil
+	if idemKey != "" {
+		return s.createKeyedTask(ctx, ticket, caller, d, t0, idemKey)
 	}
-	// Keyed: the same one-statement create, inside the transaction that
-	// stores the idempotency record (BEGIN, INSERT … SELECT, INSERT record,
-	// COMMIT). A refused create rolls back with errRefused and is explained
-	// after, by the same read as an unkeyed one.
-	t, replayed, err = runCreate(ctx, s, caller, idemKey, fmt.Sprintf("task:%d", projectID), d, func(ctx context.Context, r ports.Repos) (dp.Task, error) {
-		t := t0
-		created, err := r.Tasks.CreateIfMember(ctx, &t)
-		if err != nil {
-			return dp.Task{}, err
-		}
-		if !created {
-			return dp.Task{}, errRefused
-		}
-		return t, nil
-	})
-	if errors.Is(err, errRefused) {
+	t = t0
+	created, err := s.repos.Tasks.CreateIfMember(ctx, &t, 0)
+	if err != nil {
+		return dp.Task{}, false, err
+	}
+	if !created {
 		return dp.Task{}, false, s.whyNot(ctx, projectID, caller, d.AssigneeID)
 	}
-	if err == nil && !replayed {
-		s.cache.PutTask(ctx, ticket, t, ports.Access{})
-	}
-	return t, replayed, err
+	// A new task: no instance holds a copy to announce a change to.
+	s.cache.PutTask(ctx, ticket, t, ports.Access{})
+	return t, false, nil
 }
-
-// errRefused rolls back a keyed create whose membership checks refused it;
-// it never leaves the package: whyNot replaces it with the reason.
-var errRefused = errors.New("create refused by its membership checks")
 
 // whyNot explains a write refused by its membership checks: NotFound when
 // the caller is not a member (or the project is gone), ErrAssigneeNotMember
