@@ -22,9 +22,10 @@
 //	GET comments                   1 MySQL, 0 Redis
 //	GET projects                   1 MySQL, 0 Redis
 //	POST project                   2 MySQL (+1 with Idempotency-Key), 0 Redis
-//	POST task                      1 MySQL (INSERT … SELECT, autocommit; a transaction of 3 with Idempotency-Key), 0 Redis
+//	POST task                      1 MySQL (INSERT … SELECT, autocommit; 2 with Idempotency-Key: the key's claim, then the INSERT … SELECT linked to it), 0 Redis
 //	POST comment                   2 MySQL (+1 with Idempotency-Key), 0 Redis
-//	PATCH task                     3 MySQL (read, UPDATE … JOIN membership WHERE version, announcement), 1 Redis
+//	PATCH task                     2 MySQL (UPDATE … JOIN membership WHERE version, announcement; the cached copy gives the version), 1 Redis
+//	                               (a miss, or a write that matched nothing, reads first: +1)
 //	PATCH project                  4 MySQL, 1 Redis
 //	DELETE task                    3 MySQL, 1 Redis
 //	DELETE project                 3 MySQL (foreign keys cascade), 1 Redis

@@ -113,14 +113,27 @@ func (s *Service) GetTask(ctx context.Context, caller, id int64) (dp.Task, error
 // UpdateTask applies changes to a task; any member may. ifMatch lists the
 // versions the client accepts (nil: any).
 //
-// Two statements, both on MySQL, never a cache (writes authorise against
-// the truth): the task with the caller's role (one read), then one UPDATE
-// joined with the caller's membership and guarded by the version read
-// (ports.TaskRepository.SaveIfMember), autocommit. Of two writers holding
-// the same version exactly one matches; the other reads again and gets
-// PreconditionFailed when it sent If-Match, or has its change applied to
-// the newer version when it did not (at most maxWriteAttempts times).
+// The write is one UPDATE joined with the caller's membership and guarded
+// by the version it starts from (ports.TaskRepository.SaveIfMember),
+// autocommit: it authorises against MySQL in its own statement, never
+// against a cache. Of two writers holding the same version exactly one
+// matches.
+//
+// Warm, the version comes from this instance's copy: when the cache holds
+// the task, knows the caller is a member and the copy satisfies If-Match,
+// the change is applied to the copy and written at once (one statement,
+// then the announcement). Cold, or when that write changes nothing (the
+// copy was stale, the caller lost the membership, the task is gone, the
+// assignee is not a member) or the change does not apply to the copy, the
+// task is read with the caller's role first and the answer is the cold
+// path's, read from MySQL: 404, 412, 422 or the write. The loser of a race
+// reads again and gets PreconditionFailed when it sent If-Match, or has its
+// change applied to the newer version when it did not (at most
+// maxWriteAttempts times).
 func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskChanges, ifMatch []int64) (dp.Task, error) {
+	if t, ok, err := s.updateCachedTask(ctx, caller, id, c, ifMatch); ok || err != nil {
+		return t, err
+	}
 	for range maxWriteAttempts {
 		ticket := s.cache.Ticket()
 		cur, a, err := s.repos.Tasks.ByIDForUser(ctx, id, caller)
@@ -142,10 +155,7 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 			return dp.Task{}, err
 		}
 		if saved {
-			// This instance returns the write at once; the others drop
-			// their older copies when the announcement reaches them.
-			s.cache.PutTask(ctx, ticket, next, ports.Access{})
-			s.announce(ctx, ports.Invalidation{Tasks: []ports.ObjectVersion{{ID: next.ID, Version: next.Version}}})
+			s.saved(ctx, ticket, next)
 			return next, nil
 		}
 		// Refused: another writer won, the caller lost the membership, or
@@ -162,6 +172,39 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 		}
 	}
 	return dp.Task{}, domain.ErrConflict
+}
+
+// updateCachedTask is UpdateTask's warm path: the change applied to this
+// instance's copy of the task and written with the copy's version, without
+// reading first. ok is false, with nothing written, whenever the cold path
+// must decide: no usable copy, a change that does not apply to it, or a
+// write that matched nothing.
+func (s *Service) updateCachedTask(ctx context.Context, caller, id int64, c dp.TaskChanges, ifMatch []int64) (dp.Task, bool, error) {
+	ticket := s.cache.Ticket()
+	cur, role, ok := s.cache.Task(ctx, id, caller)
+	if !ok || role == dp.RoleNone || !versionMatches(ifMatch, cur.Version) {
+		return dp.Task{}, false, nil
+	}
+	next := cur
+	if err := next.Apply(c, s.now()); err != nil {
+		// Answered by the cold path, which checks membership and the
+		// version against MySQL before the change, as it always has.
+		return dp.Task{}, false, nil
+	}
+	saved, err := s.repos.Tasks.SaveIfMember(ctx, next, cur.Version, caller)
+	if err != nil || !saved {
+		return dp.Task{}, false, err
+	}
+	s.saved(ctx, ticket, next)
+	return next, true, nil
+}
+
+// saved keeps a task write on this instance (so the writer reads it at
+// once) and announces it; the other instances drop their older copies
+// when the announcement reaches them.
+func (s *Service) saved(ctx context.Context, ticket uint64, t dp.Task) {
+	s.cache.PutTask(ctx, ticket, t, ports.Access{})
+	s.announce(ctx, ports.Invalidation{Tasks: []ports.ObjectVersion{{ID: t.ID, Version: t.Version}}})
 }
 
 // maxWriteAttempts bounds the read-and-write rounds of a write that keeps
