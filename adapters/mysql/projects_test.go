@@ -2,8 +2,8 @@ package mysql_test
 
 import (
 	"context"
-	"errors"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"

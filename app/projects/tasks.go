@@ -179,6 +179,13 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 // reading first. ok is false, with nothing written, whenever the cold path
 // must decide: no usable copy, a change that does not apply to it, or a
 // write that matched nothing.
+//
+// It relies on what the cache's reads rely on: a task's version moves with
+// every write of it, so a copy at the stored version is the stored row.
+// The one change that does not move it, a deleted user's assignments
+// cleared by the foreign key, cannot be written back: the UPDATE requires
+// a set assignee to be a member, the deleted user is none, and the cold
+// path reads the row.
 func (s *Service) updateCachedTask(ctx context.Context, caller, id int64, c dp.TaskChanges, ifMatch []int64) (dp.Task, bool, error) {
 	ticket := s.cache.Ticket()
 	cur, role, ok := s.cache.Task(ctx, id, caller)
