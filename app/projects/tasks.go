@@ -140,6 +140,9 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 		if err != nil {
 			return dp.Task{}, err
 		}
+		// What was read replaces a missing or outdated copy, so that the
+		// next write of this task can start from it.
+		s.cache.PutTask(ctx, ticket, cur, a)
 		if a.Role == dp.RoleNone {
 			return dp.Task{}, domain.ErrNotFound
 		}
