@@ -3,6 +3,7 @@ package projects
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/onitapp/onit/domain"
 	dp "github.com/onitapp/onit/domain/projects"
@@ -196,7 +197,7 @@ func (s *Service) updateCachedTask(ctx context.Context, caller, id int64, c dp.T
 		return dp.Task{}, false, nil
 	}
 	next := cur
-	if err := next.Apply(c, s.now()); err != nil {
+	if !applies(&next, c, s.now()) {
 		// Answered by the cold path, which checks membership and the
 		// version against MySQL before the change, as it always has.
 		return dp.Task{}, false, nil
@@ -208,6 +209,10 @@ func (s *Service) updateCachedTask(ctx context.Context, caller, id int64, c dp.T
 	s.saved(ctx, ticket, next)
 	return next, true, nil
 }
+
+// applies reports whether c applies to t (and applies it); why not is the
+// cold path's to say.
+func applies(t *dp.Task, c dp.TaskChanges, now time.Time) bool { return t.Apply(c, now) == nil }
 
 // saved keeps a task write on this instance (so the writer reads it at
 // once) and announces it; the other instances drop their older copies
