@@ -134,11 +134,6 @@ func (r *TaskRepository) Update(_ context.Context, id int64, fn func(*dp.Task) e
 func (r *TaskRepository) CreateIfMember(_ context.Context, t *dp.Task, claimID int64) (bool, error) {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
-	if claimID != 0 {
-		if _, ok := r.s.claimedTaskLocked(claimID); ok {
-			return false, dp.ErrIdempotencyKeyUsed
-		}
-	}
 	members := r.s.d.members[t.ProjectID]
 	if _, ok := members[t.CreatedBy]; !ok {
 		return false, nil
@@ -146,6 +141,12 @@ func (r *TaskRepository) CreateIfMember(_ context.Context, t *dp.Task, claimID i
 	if t.AssigneeID != nil {
 		if _, ok := members[*t.AssigneeID]; !ok {
 			return false, nil
+		}
+	}
+	// As in MySQL, the unique key is met only by a row the checks let through.
+	if claimID != 0 {
+		if _, ok := r.s.claimedTaskLocked(claimID); ok {
+			return false, dp.ErrIdempotencyKeyUsed
 		}
 	}
 	r.s.d.seq++

@@ -108,6 +108,12 @@ func IdempotencyRepository(t *testing.T, f ProjectsFixture) {
 		if created, err := r.Tasks.CreateIfMember(ctx, &twin, id); !errors.Is(err, dp.ErrIdempotencyKeyUsed) || created {
 			t.Fatalf("second CreateIfMember(claim) = %v, %v; want ErrIdempotencyKeyUsed", created, err)
 		}
+		// The membership check comes first: a refused create is not a conflict.
+		foreign := twin
+		foreign.CreatedBy = f.NewUser(t)
+		if created, err := r.Tasks.CreateIfMember(ctx, &foreign, id); err != nil || created {
+			t.Fatalf("a non-member's CreateIfMember(claim) = %v, %v; want refused", created, err)
+		}
 		got, err = r.Idempotency.Get(ctx, u, key)
 		if err != nil || got.TaskID != tk.ID || !got.TaskCreatedAt.Equal(later) {
 			t.Fatalf("Get(claim with task %d) = %+v, %v", tk.ID, got, err)
