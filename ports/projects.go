@@ -229,8 +229,10 @@ type IdempotencyRepository interface {
 // carries the version it was read at and an older copy never replaces a
 // newer one: fills take a Ticket before reading MySQL, and a fill whose
 // object was announced at a newer version since is refused, so a slow
-// reader cannot put back what a writer just replaced. Caches only ever
-// speed up reads: no write authorises against one.
+// reader cannot put back what a writer just replaced. Caches speed up
+// reads, and may spare a write its read of the current version, but no
+// write authorises against one: the write's own statement checks the
+// membership and the version in MySQL.
 type ProjectCache interface {
 	// Project returns the cached project and userID's role (RoleNone: known
 	// not to be a member). ok is false on a miss.
