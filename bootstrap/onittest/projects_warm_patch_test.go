@@ -9,9 +9,13 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
 	"github.com/onitapp/onit/bootstrap/onittest"
@@ -21,8 +25,10 @@ import (
 func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 	t.Parallel()
 	counter := &roundTrips{}
+	tasks := &taskStatements{}
 	db := mysqltest.New(t)
 	db.AddQueryHook(counter) //nolint:staticcheck // the apps hold this *bun.DB; see TestRoundTripBudgets
+	db.AddQueryHook(tasks)   //nolint:staticcheck // the same
 	warm := onittest.New(t, onittest.WithDB(db))
 	cold := onittest.New(t, onittest.WithDB(db), onittest.WithRedis(warm.Redis, warm.Keys),
 		onittest.WithSettings(func(s *env.Settings) { s.Redis.CacheSize = 0 }))
@@ -46,7 +52,8 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 		status  int
 		headers string
 		body    string
-		mysql   []string
+		mysql   []string // every statement, for the log
+		tasks   []string // the statements on the tasks table
 	}
 	// run sets up a fresh project and task, lets app read it as a client
 	// would before a PATCH (which fills the warm instance's copy), sends the
@@ -64,8 +71,10 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 			hdr = append(hdr, "If-Match", ifMatch)
 		}
 		counter.take()
+		tasks.take()
 		r := app.Do(t, "PATCH", path, body, hdr...)
 		mysql, _ := counter.take()
+		onTasks := tasks.take()
 		ids := strings.NewReplacer(
 			fmt.Sprintf(`"id":%d,`, task.ID), `"id":TASK,`, fmt.Sprintf(`"project_id":%d,`, p.ID), `"project_id":PROJECT,`,
 			fmt.Sprintf(`"task-%d-`, task.ID), `"task-TASK-`, fmt.Sprintf(`/tasks/%d"`, task.ID), `/tasks/TASK"`)
@@ -74,7 +83,7 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 		for _, h := range []string{"Content-Type", "Content-Language", "ETag", "Retry-After", "Cache-Control", "Vary"} {
 			hs = append(hs, h+": "+r.Header.Get(h))
 		}
-		return answer{status: r.Status, headers: norm(strings.Join(hs, "\n")), body: norm(string(r.Body)), mysql: mysql}
+		return answer{status: r.Status, headers: norm(strings.Join(hs, "\n")), body: norm(string(r.Body)), mysql: mysql, tasks: onTasks}
 	}
 	current := func(app *onittest.App, task int64) (string, string) {
 		_, etag := getTask(t, app, alice, task)
@@ -140,8 +149,43 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 				w.status, w.headers, w.body, c.status, c.headers, c.body)
 		}
 		t.Logf("%-26s %d  warm MySQL %v, cold MySQL %v", tt.name, w.status, w.mysql, c.mysql)
-		if tt.status == http.StatusOK && !strings.HasPrefix(tt.name, "copy outdated") && (len(w.mysql) != 2 || len(c.mysql) != 3) {
-			t.Errorf("%s: warm wrote with %v, cold with %v; want 2 statements (no read) and 3", tt.name, w.mysql, c.mysql)
+		// Only the statements on tasks: an instance that stopped trusting
+		// its session cache for a moment (a busy machine) reads the session
+		// too, which is not the PATCH's doing.
+		if tt.status == http.StatusOK && !strings.HasPrefix(tt.name, "copy outdated") &&
+			(!slices.Equal(w.tasks, []string{"UPDATE"}) || !slices.Equal(c.tasks, []string{"SELECT", "UPDATE"})) {
+			t.Errorf("%s: warm wrote with %v, cold with %v; want the UPDATE alone (no read), and SELECT, UPDATE", tt.name, w.tasks, c.tasks)
 		}
 	}
 }
+
+// taskStatements records the first keyword of each statement that names
+// the tasks table.
+type taskStatements struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (c *taskStatements) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (c *taskStatements) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	if !taskTable.MatchString(ev.Query) {
+		return
+	}
+	kw, _, _ := strings.Cut(strings.TrimSpace(ev.Query), " ")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seen = append(c.seen, strings.ToUpper(kw))
+}
+
+func (c *taskStatements) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.seen
+	c.seen = nil
+	return out
+}
+
+var taskTable = regexp.MustCompile("(?i)\\b(FROM|UPDATE|INTO|JOIN)\\s+`?tasks(`|\\b)")
