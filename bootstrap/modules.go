@@ -286,8 +286,11 @@ var projectCacheModule = fx.Module("projectcache",
 // comments, with whatever project cache the composition provides.
 var projectsModule = fx.Module("projects",
 	fx.Provide(
-		func(uow ports.UnitOfWork, r ports.Repos, cache ports.ProjectCache, revs ports.Revocations, clock ports.Clock, cfg env.Idempotency) *appprojects.Service {
-			return appprojects.NewService(uow, r, cache, revs, clock, appprojects.Config{IdempotencyTTL: cfg.IdempotencyTTL})
+		func(uow ports.UnitOfWork, r ports.Repos, cache ports.ProjectCache, revs ports.Revocations, clock ports.Clock, cfg env.Idempotency, h env.HTTP) *appprojects.Service {
+			// A keyed task POST's claim is in progress for as long as its
+			// request may still be working.
+			return appprojects.NewService(uow, r, cache, revs, clock,
+				appprojects.Config{IdempotencyTTL: cfg.IdempotencyTTL, ClaimTimeout: h.RequestTimeout})
 		},
 		func(svc *appprojects.Service, sec env.Security, log *slog.Logger) *httpapi.ProjectsAPI {
 			return httpapi.NewProjectsAPI(svc, sec.SecretKey, log)

@@ -136,8 +136,11 @@ type TaskRepository interface {
 	// member of t.ProjectID and, when t.AssigneeID is set, so is the
 	// assignee, checked and inserted in one statement. created is false,
 	// and nothing is written, when a check fails (the project is gone
-	// included); the caller asks MemberRepository.Roles which.
-	CreateIfMember(ctx context.Context, t *projects.Task) (created bool, err error)
+	// included); the caller asks MemberRepository.Roles which. A claimID
+	// other than 0 links the task to that idempotency claim
+	// (IdempotencyRepository.Claim) in the same statement: Conflict
+	// (projects.ErrIdempotencyKeyUsed) when a task with that claim exists.
+	CreateIfMember(ctx context.Context, t *projects.Task, claimID int64) (created bool, err error)
 	// SaveIfMember stores t's changeable fields and version only when the
 	// stored version is still prev, userID is a member of the task's
 	// project and a set assignee is one too, checked and written in one
@@ -172,13 +175,23 @@ type CommentRepository interface {
 	List(ctx context.Context, taskID, afterID int64, limit int) ([]projects.Comment, error)
 }
 
-// IdempotencyRecord is the remembered outcome of a creating POST.
+// IdempotencyRecord is the remembered outcome of a creating POST, or the
+// claim of a keyed task POST (see IdempotencyRepository.Claim).
 type IdempotencyRecord struct {
+	ID          int64 // assigned by Claim; read by Get
 	UserID      int64
 	Key         string
 	Fingerprint string // hash of the operation and its input
-	Response    []byte // the app's encoding of the created resource
-	CreatedAt   time.Time
+	// Response is the app's encoding of the created resource, stored with
+	// the resource in one transaction (Save). Empty for a claim: its
+	// outcome is the task created with the claim's ID, if any.
+	Response  []byte
+	CreatedAt time.Time
+	// TaskID and TaskCreatedAt name the task that exists under this claim
+	// (TaskRepository.CreateIfMember with the claim's ID), read by Get; 0
+	// when there is none: not yet, refused, or deleted since.
+	TaskID        int64
+	TaskCreatedAt time.Time
 }
 
 // IdempotencyRepository remembers the responses of creating POSTs.
@@ -187,7 +200,22 @@ type IdempotencyRepository interface {
 	// already has a record with that key; inside a transaction the duplicate
 	// check waits for a concurrent transaction holding the same key.
 	Save(ctx context.Context, r IdempotencyRecord) error
-	// Get returns the user's record for key. NotFound when absent.
+	// Claim stores r without a response, in one statement of its own, and
+	// returns its ID, which the created resource then carries. Conflict
+	// (projects.ErrIdempotencyKeyUsed) when the user already has a record
+	// with that key.
+	Claim(ctx context.Context, r IdempotencyRecord) (id int64, err error)
+	// TakeOver moves the claim id's creation time from was to now, only
+	// if it is still was (a compare-and-set: of two requests taking over
+	// the same stale claim exactly one succeeds). ok is false, and nothing
+	// changes, when the claim is gone or was taken over already.
+	TakeOver(ctx context.Context, id int64, was, now time.Time) (ok bool, err error)
+	// Release deletes the claim id if its creation time is still
+	// createdAt (not taken over since), so the key can be used again; gone
+	// is not an error.
+	Release(ctx context.Context, id int64, createdAt time.Time) error
+	// Get returns the user's record for key, with the task created under
+	// it when it is a claim. NotFound when absent.
 	Get(ctx context.Context, userID int64, key string) (IdempotencyRecord, error)
 	// DeleteExpired removes the user's record for key when it was created
 	// before cutoff, so the key can be used again; absent is not an error.
@@ -201,8 +229,10 @@ type IdempotencyRepository interface {
 // carries the version it was read at and an older copy never replaces a
 // newer one: fills take a Ticket before reading MySQL, and a fill whose
 // object was announced at a newer version since is refused, so a slow
-// reader cannot put back what a writer just replaced. Caches only ever
-// speed up reads: no write authorises against one.
+// reader cannot put back what a writer just replaced. Caches speed up
+// reads, and may spare a write its read of the current version, but no
+// write authorises against one: the write's own statement checks the
+// membership and the version in MySQL.
 type ProjectCache interface {
 	// Project returns the cached project and userID's role (RoleNone: known
 	// not to be a member). ok is false on a miss.

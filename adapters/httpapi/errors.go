@@ -92,7 +92,9 @@ func classify(err error) classified {
 		status, de = 500, domain.Internal(err)
 	}
 	c := classified{status: status, titleKey: "title." + de.Kind.String(), typeName: de.Kind.String(), err: de}
-	if (de.Kind == domain.KindRateLimited || de.Kind == domain.KindUnavailable) && de.RetryAfter > 0 {
+	// Retry-After: a throttle, a busy or draining server, or a keyed
+	// request still in progress (409).
+	if (de.Kind == domain.KindRateLimited || de.Kind == domain.KindUnavailable || de.Kind == domain.KindConflict) && de.RetryAfter > 0 {
 		c.retryAfter = int(math.Ceil(de.RetryAfter.Seconds()))
 	}
 	return c

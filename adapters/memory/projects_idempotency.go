@@ -23,12 +23,55 @@ func (r *IdempotencyRepository) Save(_ context.Context, rec ports.IdempotencyRec
 	if _, ok := r.s.d.idem[id]; ok {
 		return dp.ErrIdempotencyKeyUsed
 	}
-	rec.Response = slices.Clone(rec.Response)
+	r.s.d.seq++
+	rec.ID, rec.Response, rec.TaskID, rec.TaskCreatedAt = r.s.d.seq, slices.Clone(rec.Response), 0, time.Time{}
 	r.s.d.idem[id] = rec
 	return nil
 }
 
-// Get returns the user's record for key; NotFound when absent.
+// Claim stores rec without a response and returns its new ID;
+// ErrIdempotencyKeyUsed when the user's key exists.
+func (r *IdempotencyRepository) Claim(_ context.Context, rec ports.IdempotencyRecord) (int64, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	id := idemID{rec.UserID, rec.Key}
+	if _, ok := r.s.d.idem[id]; ok {
+		return 0, dp.ErrIdempotencyKeyUsed
+	}
+	r.s.d.seq++
+	rec.ID, rec.Response, rec.TaskID, rec.TaskCreatedAt = r.s.d.seq, nil, 0, time.Time{}
+	r.s.d.idem[id] = rec
+	return rec.ID, nil
+}
+
+// TakeOver moves the claim's creation time from was to now if it is still was.
+func (r *IdempotencyRepository) TakeOver(_ context.Context, claimID int64, was, now time.Time) (bool, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	for id, rec := range r.s.d.idem {
+		if rec.ID == claimID && rec.CreatedAt.Equal(was) {
+			rec.CreatedAt = now
+			r.s.d.idem[id] = rec
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Release deletes the claim while its creation time is still createdAt.
+func (r *IdempotencyRepository) Release(_ context.Context, claimID int64, createdAt time.Time) error {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	for id, rec := range r.s.d.idem {
+		if rec.ID == claimID && rec.CreatedAt.Equal(createdAt) {
+			delete(r.s.d.idem, id)
+		}
+	}
+	return nil
+}
+
+// Get returns the user's record for key, with the task created under it;
+// NotFound when absent.
 func (r *IdempotencyRepository) Get(_ context.Context, userID int64, key string) (ports.IdempotencyRecord, error) {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
@@ -37,6 +80,9 @@ func (r *IdempotencyRepository) Get(_ context.Context, userID int64, key string)
 		return ports.IdempotencyRecord{}, domain.ErrNotFound
 	}
 	rec.Response = slices.Clone(rec.Response)
+	if t, ok := r.s.claimedTaskLocked(rec.ID); ok && rec.ID != 0 {
+		rec.TaskID, rec.TaskCreatedAt = t.ID, t.CreatedAt
+	}
 	return rec, nil
 }
 

@@ -32,6 +32,7 @@ type projectsData struct {
 	tasks    map[int64]dp.Task
 	comments map[int64]dp.Comment
 	idem     map[idemID]ports.IdempotencyRecord
+	claimed  map[int64]int64 // idempotency claim ID -> the task created under it (tasks.idempotency_id)
 }
 
 type idemID struct {
@@ -49,6 +50,7 @@ func (d projectsData) clone() projectsData {
 	c.tasks = maps.Clone(d.tasks)
 	c.comments = maps.Clone(d.comments)
 	c.idem = maps.Clone(d.idem)
+	c.claimed = maps.Clone(d.claimed)
 	return c
 }
 
@@ -59,6 +61,7 @@ func NewProjectsStore(users ports.UserRepository) *ProjectsStore {
 	return &ProjectsStore{users: users, d: projectsData{
 		projects: map[int64]dp.Project{}, members: map[int64]map[int64]dp.Member{},
 		tasks: map[int64]dp.Task{}, comments: map[int64]dp.Comment{}, idem: map[idemID]ports.IdempotencyRecord{},
+		claimed: map[int64]int64{},
 	}}
 }
 

@@ -129,8 +129,9 @@ func (r *TaskRepository) Update(_ context.Context, id int64, fn func(*dp.Task) e
 }
 
 // CreateIfMember inserts t when its creator (and assignee, if any) are
-// members of its project.
-func (r *TaskRepository) CreateIfMember(_ context.Context, t *dp.Task) (bool, error) {
+// members of its project; a claim ID already carried by an existing task
+// is ErrIdempotencyKeyUsed, as the unique key on tasks.idempotency_id.
+func (r *TaskRepository) CreateIfMember(_ context.Context, t *dp.Task, claimID int64) (bool, error) {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	members := r.s.d.members[t.ProjectID]
@@ -142,10 +143,30 @@ func (r *TaskRepository) CreateIfMember(_ context.Context, t *dp.Task) (bool, er
 			return false, nil
 		}
 	}
+	// As in MySQL, the unique key is met only by a row the checks let through.
+	if claimID != 0 {
+		if _, ok := r.s.claimedTaskLocked(claimID); ok {
+			return false, dp.ErrIdempotencyKeyUsed
+		}
+	}
 	r.s.d.seq++
 	t.ID = r.s.d.seq
 	r.s.d.tasks[t.ID] = *t
+	if claimID != 0 {
+		r.s.d.claimed[claimID] = t.ID
+	}
 	return true, nil
+}
+
+// claimedTaskLocked returns the task that still exists under a claim. The
+// caller holds mu.
+func (s *ProjectsStore) claimedTaskLocked(claimID int64) (dp.Task, bool) {
+	id, ok := s.d.claimed[claimID]
+	if !ok {
+		return dp.Task{}, false
+	}
+	t, ok := s.d.tasks[id]
+	return t, ok
 }
 
 // SaveIfMember stores t when the stored version is prev and userID (and a

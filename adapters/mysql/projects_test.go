@@ -3,6 +3,7 @@ package mysql_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -71,7 +72,8 @@ func newService(db *bun.DB) *appprojects.Service {
 }
 
 // TestConcurrentIdempotentCreates sends identical keyed creates at once: the
-// unique (user_id, idem_key) index makes all but one wait and replay.
+// unique (user_id, idem_key) index lets one claim the key; the others are
+// told it is in progress until its task exists, and then replay it.
 func TestConcurrentIdempotentCreates(t *testing.T) {
 	t.Parallel()
 	db := mysqltest.New(t)
@@ -90,6 +92,10 @@ func TestConcurrentIdempotentCreates(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			tk, replayed, err := svc.CreateTask(ctx, owner, p.Project.ID, dp.TaskDraft{Title: "once"}, "same-key")
+			for errors.Is(err, dp.ErrIdempotencyInProgress) { // as a client honouring Retry-After would
+				time.Sleep(10 * time.Millisecond)
+				tk, replayed, err = svc.CreateTask(ctx, owner, p.Project.ID, dp.TaskDraft{Title: "once"}, "same-key")
+			}
 			if err != nil {
 				t.Errorf("create %d: %v", i, err)
 			}

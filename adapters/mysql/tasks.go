@@ -340,18 +340,29 @@ func (r *TaskRepository) Update(ctx context.Context, id int64, fn func(*dp.Task)
 // authorisation and the write are one autocommit statement, one round
 // trip. Under READ COMMITTED the membership is a consistent read, as the
 // role read of a transaction was.
-func (r *TaskRepository) CreateIfMember(ctx context.Context, t *dp.Task) (bool, error) {
+//
+// A claim ID goes into idempotency_id, whose unique key refuses a second
+// task for the same claim (ErrIdempotencyKeyUsed): the task and its
+// idempotency record are linked by this one statement, no transaction.
+func (r *TaskRepository) CreateIfMember(ctx context.Context, t *dp.Task, claimID int64) (bool, error) {
 	n := taskFromDomain(*t)
+	var claim *int64
+	if claimID != 0 {
+		claim = &claimID
+	}
 	q := "INSERT INTO tasks (project_id, title, description, status, priority, assignee_id, due_date, due_order," +
-		" created_by, created_at, updated_at, completed_at, version)" +
-		" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM project_members AS m WHERE m.project_id = ? AND m.user_id = ?"
+		" created_by, created_at, updated_at, completed_at, version, idempotency_id)" +
+		" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM project_members AS m WHERE m.project_id = ? AND m.user_id = ?"
 	args := []any{n.ProjectID, n.Title, n.Description, n.Status, n.Priority, n.AssigneeID, n.DueDate, n.DueOrder,
-		n.CreatedBy, n.CreatedAt, n.UpdatedAt, n.CompletedAt, n.Version, n.ProjectID, n.CreatedBy}
+		n.CreatedBy, n.CreatedAt, n.UpdatedAt, n.CompletedAt, n.Version, claim, n.ProjectID, n.CreatedBy}
 	if n.AssigneeID != nil {
 		q += " AND EXISTS (SELECT 1 FROM project_members AS a WHERE a.project_id = ? AND a.user_id = ?)"
 		args = append(args, n.ProjectID, *n.AssigneeID)
 	}
 	res, err := r.db.NewRaw(q, args...).Exec(ctx)
+	if key, dup := IsDuplicate(err); dup && claim != nil && (key == "" || key == "tasks_idempotency_id_uq") {
+		return false, dp.ErrIdempotencyKeyUsed.Wrap(err)
+	}
 	if err != nil {
 		return false, missingParent(err, taskParents)
 	}

@@ -34,12 +34,10 @@ func runCreate[T any](ctx context.Context, s *Service, caller int64, key, op str
 	if err := checkKey(key); err != nil {
 		return zero, false, err
 	}
-	in, err := json.Marshal(input)
+	fp, err := fingerprint(op, input)
 	if err != nil {
-		return zero, false, domain.Internal(err)
+		return zero, false, err
 	}
-	sum := sha256.Sum256(append([]byte(op+"\x00"), in...))
-	fp := hex.EncodeToString(sum[:])
 	for range 3 { // an expired record is deleted and the create retried
 		now := s.now()
 		var out T
@@ -86,6 +84,16 @@ func runCreate[T any](ctx context.Context, s *Service, caller int64, key, op str
 		return v, true, nil
 	}
 	return zero, false, domain.ErrConflict
+}
+
+// fingerprint identifies a keyed request: its operation and its input.
+func fingerprint(op string, input any) (string, error) {
+	in, err := json.Marshal(input)
+	if err != nil {
+		return "", domain.Internal(err)
+	}
+	sum := sha256.Sum256(append([]byte(op+"\x00"), in...))
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func checkKey(key string) error {

@@ -22,9 +22,10 @@
 //	GET comments                   1 MySQL, 0 Redis
 //	GET projects                   1 MySQL, 0 Redis
 //	POST project                   2 MySQL (+1 with Idempotency-Key), 0 Redis
-//	POST task                      1 MySQL (INSERT … SELECT, autocommit; a transaction of 3 with Idempotency-Key), 0 Redis
+//	POST task                      1 MySQL (INSERT … SELECT, autocommit; 2 with Idempotency-Key: the key's claim, then the INSERT … SELECT linked to it), 0 Redis
 //	POST comment                   2 MySQL (+1 with Idempotency-Key), 0 Redis
-//	PATCH task                     3 MySQL (read, UPDATE … JOIN membership WHERE version, announcement), 1 Redis
+//	PATCH task                     2 MySQL (UPDATE … JOIN membership WHERE version, announcement; the cached copy gives the version), 1 Redis
+//	                               (a miss, or a write that matched nothing, reads first: +1)
 //	PATCH project                  4 MySQL, 1 Redis
 //	DELETE task                    3 MySQL, 1 Redis
 //	DELETE project                 3 MySQL (foreign keys cascade), 1 Redis
@@ -58,7 +59,16 @@ type Config struct {
 	// IdempotencyTTL is how long a creating POST's response is replayed for
 	// the same Idempotency-Key (ONIT_IDEMPOTENCY_TTL; the contract: 24 hours).
 	IdempotencyTTL time.Duration
+	// ClaimTimeout is how long a keyed task POST's claim on its key counts
+	// as in progress, so that a retry is told to wait (409 with
+	// Retry-After) rather than taking it over: the request deadline
+	// (ONIT_HTTP_REQUEST_TIMEOUT), after which the claiming request can no
+	// longer write. 0 or less: DefaultClaimTimeout.
+	ClaimTimeout time.Duration
 }
+
+// DefaultClaimTimeout is the claim timeout when requests have no deadline.
+const DefaultClaimTimeout = 10 * time.Second
 
 // Service runs the projects module's use cases.
 type Service struct {
@@ -68,6 +78,7 @@ type Service struct {
 	revs  ports.Revocations
 	clock ports.Clock
 	ttl   time.Duration
+	claim time.Duration // see Config.ClaimTimeout
 }
 
 // NewService wires the use cases. repos are the repositories outside any
@@ -78,7 +89,11 @@ func NewService(uow ports.UnitOfWork, repos ports.Repos, cache ports.ProjectCach
 	if cache == nil {
 		cache = noCache{}
 	}
-	return &Service{uow: uow, repos: repos, cache: cache, revs: revs, clock: clock, ttl: cfg.IdempotencyTTL}
+	claim := cfg.ClaimTimeout
+	if claim <= 0 {
+		claim = DefaultClaimTimeout
+	}
+	return &Service{uow: uow, repos: repos, cache: cache, revs: revs, clock: clock, ttl: cfg.IdempotencyTTL, claim: claim}
 }
 
 // announce tells every instance that the objects inv names changed. It

@@ -328,6 +328,78 @@ func TestIdempotency(t *testing.T) {
 		}
 	})
 
+	t.Run("concurrent task twins create once", func(t *testing.T) {
+		// The first claims the key; the others are told it is in progress
+		// (409 with Retry-After) until its task exists, then replay it.
+		var wg sync.WaitGroup
+		ids := make([]int64, 5)
+		created := make([]bool, len(ids))
+		for i := range ids {
+			wg.Go(func() {
+				tk, replayed, err := e.svc.CreateTask(ctx, owner.ID, p.Project.ID, dp.TaskDraft{Title: "twin"}, "key-3")
+				for errors.Is(err, dp.ErrIdempotencyInProgress) {
+					time.Sleep(time.Millisecond)
+					tk, replayed, err = e.svc.CreateTask(ctx, owner.ID, p.Project.ID, dp.TaskDraft{Title: "twin"}, "key-3")
+				}
+				if err != nil {
+					t.Error(err)
+				}
+				ids[i], created[i] = tk.ID, !replayed
+			})
+		}
+		wg.Wait()
+		n := 0
+		for i, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("twins got tasks %v", ids)
+			}
+			if created[i] {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d twins created, want 1", n)
+		}
+	})
+
+	t.Run("a claim without a task waits, then is taken over", func(t *testing.T) {
+		d := dp.TaskDraft{Title: "claimed"}
+		tk, _, err := e.svc.CreateTask(ctx, owner.ID, p.Project.ID, d, "key-4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DeleteTask(ctx, owner.ID, tk.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = e.svc.CreateTask(ctx, owner.ID, p.Project.ID, d, "key-4")
+		var de *domain.Error
+		if !errors.Is(err, dp.ErrIdempotencyInProgress) || !errors.As(err, &de) || de.Kind != domain.KindConflict || de.RetryAfter != time.Second {
+			t.Fatalf("retry within the claim timeout = %v, want in progress, Retry-After 1 s", err)
+		}
+		_, _, err = e.svc.CreateTask(ctx, owner.ID, p.Project.ID, dp.TaskDraft{Title: "other"}, "key-4")
+		if !errors.Is(err, dp.ErrIdempotencyMismatch) {
+			t.Fatalf("another body on a claim = %v", err)
+		}
+		e.clock.Add(appprojects.DefaultClaimTimeout + time.Second)
+		again, replayed, err := e.svc.CreateTask(ctx, owner.ID, p.Project.ID, d, "key-4")
+		if err != nil || replayed || again.ID == tk.ID {
+			t.Fatalf("after the claim timeout = %+v %v %v, want a new task", again, replayed, err)
+		}
+		replay, replayed, err := e.svc.CreateTask(ctx, owner.ID, p.Project.ID, d, "key-4")
+		if err != nil || !replayed || replay != again {
+			t.Fatalf("replay after the takeover = %+v %v %v, want %+v", replay, replayed, err, again)
+		}
+	})
+
+	t.Run("a refused create releases its claim", func(t *testing.T) {
+		stranger := e.user(t, "outsider")
+		_, _, err := e.svc.CreateTask(ctx, stranger.ID, p.Project.ID, dp.TaskDraft{Title: "no"}, "key-5")
+		wantKind(t, err, domain.KindNotFound)
+		if _, err := e.repos.Idempotency.Get(ctx, stranger.ID, "key-5"); !domain.IsKind(err, domain.KindNotFound) {
+			t.Fatalf("claim after a refused create: %v", err)
+		}
+	})
+
 	t.Run("expired key creates anew", func(t *testing.T) {
 		e.clock.Add(25 * time.Hour)
 		later, replayed, err := e.svc.CreateTask(ctx, owner.ID, p.Project.ID, d, "key-1")

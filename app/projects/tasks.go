@@ -3,7 +3,7 @@ package projects
 import (
 	"context"
 	"errors"
-	"fmt"
+	"time"
 
 	"github.com/onitapp/onit/domain"
 	dp "github.com/onitapp/onit/domain/projects"
@@ -59,8 +59,8 @@ func (s *Service) ListTasks(ctx context.Context, caller int64, q ports.TaskQuery
 // Without an Idempotency-Key it is one statement: an INSERT … SELECT that
 // carries the membership checks (ports.TaskRepository.CreateIfMember),
 // autocommit; only when it inserts nothing does a second read tell the
-// caller why. With a key it is one transaction that also stores the
-// response (see runCreate).
+// caller why. With a key it is two: the key's claim, then the same
+// INSERT … SELECT linked to it (see createKeyedTask).
 func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.TaskDraft, idemKey string) (t dp.Task, replayed bool, err error) {
 	now := s.now()
 	ticket := s.cache.Ticket()
@@ -68,46 +68,21 @@ func (s *Service) CreateTask(ctx context.Context, caller, projectID int64, d dp.
 	if err != nil {
 		return dp.Task{}, false, err
 	}
-	if idemKey == "" {
-		t = t0
-		created, err := s.repos.Tasks.CreateIfMember(ctx, &t)
-		if err != nil {
-			return dp.Task{}, false, err
-		}
-		if !created {
-			return dp.Task{}, false, s.whyNot(ctx, projectID, caller, d.AssigneeID)
-		}
-		// A new task: no instance holds a copy to announce a change to.
-		s.cache.PutTask(ctx, ticket, t, ports.Access{})
-		return t, false, nil
+	if idemKey != "" {
+		return s.createKeyedTask(ctx, ticket, caller, d, t0, idemKey)
 	}
-	// Keyed: the same one-statement create, inside the transaction that
-	// stores the idempotency record (BEGIN, INSERT … SELECT, INSERT record,
-	// COMMIT). A refused create rolls back with errRefused and is explained
-	// after, by the same read as an unkeyed one.
-	t, replayed, err = runCreate(ctx, s, caller, idemKey, fmt.Sprintf("task:%d", projectID), d, func(ctx context.Context, r ports.Repos) (dp.Task, error) {
-		t := t0
-		created, err := r.Tasks.CreateIfMember(ctx, &t)
-		if err != nil {
-			return dp.Task{}, err
-		}
-		if !created {
-			return dp.Task{}, errRefused
-		}
-		return t, nil
-	})
-	if errors.Is(err, errRefused) {
+	t = t0
+	created, err := s.repos.Tasks.CreateIfMember(ctx, &t, 0)
+	if err != nil {
+		return dp.Task{}, false, err
+	}
+	if !created {
 		return dp.Task{}, false, s.whyNot(ctx, projectID, caller, d.AssigneeID)
 	}
-	if err == nil && !replayed {
-		s.cache.PutTask(ctx, ticket, t, ports.Access{})
-	}
-	return t, replayed, err
+	// A new task: no instance holds a copy to announce a change to.
+	s.cache.PutTask(ctx, ticket, t, ports.Access{})
+	return t, false, nil
 }
-
-// errRefused rolls back a keyed create whose membership checks refused it;
-// it never leaves the package: whyNot replaces it with the reason.
-var errRefused = errors.New("create refused by its membership checks")
 
 // whyNot explains a write refused by its membership checks: NotFound when
 // the caller is not a member (or the project is gone), ErrAssigneeNotMember
@@ -139,20 +114,36 @@ func (s *Service) GetTask(ctx context.Context, caller, id int64) (dp.Task, error
 // UpdateTask applies changes to a task; any member may. ifMatch lists the
 // versions the client accepts (nil: any).
 //
-// Two statements, both on MySQL, never a cache (writes authorise against
-// the truth): the task with the caller's role (one read), then one UPDATE
-// joined with the caller's membership and guarded by the version read
-// (ports.TaskRepository.SaveIfMember), autocommit. Of two writers holding
-// the same version exactly one matches; the other reads again and gets
-// PreconditionFailed when it sent If-Match, or has its change applied to
-// the newer version when it did not (at most maxWriteAttempts times).
+// The write is one UPDATE joined with the caller's membership and guarded
+// by the version it starts from (ports.TaskRepository.SaveIfMember),
+// autocommit: it authorises against MySQL in its own statement, never
+// against a cache. Of two writers holding the same version exactly one
+// matches.
+//
+// Warm, the version comes from this instance's copy: when the cache holds
+// the task, knows the caller is a member and the copy satisfies If-Match,
+// the change is applied to the copy and written at once (one statement,
+// then the announcement). Cold, or when that write changes nothing (the
+// copy was stale, the caller lost the membership, the task is gone, the
+// assignee is not a member) or the change does not apply to the copy, the
+// task is read with the caller's role first and the answer is the cold
+// path's, read from MySQL: 404, 412, 422 or the write. The loser of a race
+// reads again and gets PreconditionFailed when it sent If-Match, or has its
+// change applied to the newer version when it did not (at most
+// maxWriteAttempts times).
 func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskChanges, ifMatch []int64) (dp.Task, error) {
+	if t, ok, err := s.updateCachedTask(ctx, caller, id, c, ifMatch); ok || err != nil {
+		return t, err
+	}
 	for range maxWriteAttempts {
 		ticket := s.cache.Ticket()
 		cur, a, err := s.repos.Tasks.ByIDForUser(ctx, id, caller)
 		if err != nil {
 			return dp.Task{}, err
 		}
+		// What was read replaces a missing or outdated copy, so that the
+		// next write of this task can start from it.
+		s.cache.PutTask(ctx, ticket, cur, a)
 		if a.Role == dp.RoleNone {
 			return dp.Task{}, domain.ErrNotFound
 		}
@@ -168,10 +159,7 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 			return dp.Task{}, err
 		}
 		if saved {
-			// This instance returns the write at once; the others drop
-			// their older copies when the announcement reaches them.
-			s.cache.PutTask(ctx, ticket, next, ports.Access{})
-			s.announce(ctx, ports.Invalidation{Tasks: []ports.ObjectVersion{{ID: next.ID, Version: next.Version}}})
+			s.saved(ctx, ticket, next)
 			return next, nil
 		}
 		// Refused: another writer won, the caller lost the membership, or
@@ -188,6 +176,50 @@ func (s *Service) UpdateTask(ctx context.Context, caller, id int64, c dp.TaskCha
 		}
 	}
 	return dp.Task{}, domain.ErrConflict
+}
+
+// updateCachedTask is UpdateTask's warm path: the change applied to this
+// instance's copy of the task and written with the copy's version, without
+// reading first. ok is false, with nothing written, whenever the cold path
+// must decide: no usable copy, a change that does not apply to it, or a
+// write that matched nothing.
+//
+// It relies on what the cache's reads rely on: a task's version moves with
+// every write of it, so a copy at the stored version is the stored row.
+// The one change that does not move it, a deleted user's assignments
+// cleared by the foreign key, cannot be written back: the UPDATE requires
+// a set assignee to be a member, the deleted user is none, and the cold
+// path reads the row.
+func (s *Service) updateCachedTask(ctx context.Context, caller, id int64, c dp.TaskChanges, ifMatch []int64) (dp.Task, bool, error) {
+	ticket := s.cache.Ticket()
+	cur, role, ok := s.cache.Task(ctx, id, caller)
+	if !ok || role == dp.RoleNone || !versionMatches(ifMatch, cur.Version) {
+		return dp.Task{}, false, nil
+	}
+	next := cur
+	if !applies(&next, c, s.now()) {
+		// Answered by the cold path, which checks membership and the
+		// version against MySQL before the change, as it always has.
+		return dp.Task{}, false, nil
+	}
+	saved, err := s.repos.Tasks.SaveIfMember(ctx, next, cur.Version, caller)
+	if err != nil || !saved {
+		return dp.Task{}, false, err
+	}
+	s.saved(ctx, ticket, next)
+	return next, true, nil
+}
+
+// applies reports whether c applies to t (and applies it); why not is the
+// cold path's to say.
+func applies(t *dp.Task, c dp.TaskChanges, now time.Time) bool { return t.Apply(c, now) == nil }
+
+// saved keeps a task write on this instance (so the writer reads it at
+// once) and announces it; the other instances drop their older copies
+// when the announcement reaches them.
+func (s *Service) saved(ctx context.Context, ticket uint64, t dp.Task) {
+	s.cache.PutTask(ctx, ticket, t, ports.Access{})
+	s.announce(ctx, ports.Invalidation{Tasks: []ports.ObjectVersion{{ID: t.ID, Version: t.Version}}})
 }
 
 // maxWriteAttempts bounds the read-and-write rounds of a write that keeps

@@ -14,8 +14,9 @@ import (
 )
 
 // writeLoad drives POST task requests from a few workers. Every task has a
-// unique title and Idempotency-Key; a 503 or a transport error is retried
-// with the same key and body (bounded), as a careful client would, so a
+// unique title and Idempotency-Key; a 503, a 409 with Retry-After (the key
+// still claimed by a failed attempt) or a transport error is retried with
+// the same key and body (bounded), as a careful client would, so a
 // commit whose answer was lost must come back as a replay, never a second
 // row.
 type writeLoad struct {
@@ -82,8 +83,9 @@ func (w *writeLoad) finish() {
 	w.wg.Wait()
 }
 
-// create makes one task, retrying 503s and transport errors with the same
-// Idempotency-Key for up to 30 attempts (about 15 s).
+// create makes one task, retrying 503s, 409s with Retry-After and
+// transport errors with the same Idempotency-Key for up to 30 attempts
+// (about 15 s).
 func (w *writeLoad) create(title string) {
 	path := fmt.Sprintf("/api/v1/projects/%d/tasks", w.project)
 	hdr := append(bearer(w.token), "Idempotency-Key", "key-"+title)
@@ -114,6 +116,9 @@ func (w *writeLoad) create(title string) {
 			if err := problemError(r); err != nil {
 				w.bad = append(w.bad, fmt.Sprintf("%s: %v", title, err))
 			}
+		case r.status == http.StatusConflict && r.header.Get("Retry-After") != "":
+			// The key's claim outlived a failed attempt: in progress until
+			// the request deadline, then taken over by a retry.
 		default:
 			w.bad = append(w.bad, fmt.Sprintf("%s: unexpected %d: %.300s", title, r.status, r.body))
 		}
@@ -121,7 +126,7 @@ func (w *writeLoad) create(title string) {
 		if r.err == nil && r.status == http.StatusCreated {
 			return
 		}
-		if r.err == nil && r.status != http.StatusServiceUnavailable {
+		if r.err == nil && r.status != http.StatusServiceUnavailable && r.status != http.StatusConflict {
 			return // not retryable; already recorded as bad
 		}
 		time.Sleep(500 * time.Millisecond)

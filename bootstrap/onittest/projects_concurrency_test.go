@@ -194,8 +194,10 @@ func TestProjectsIdempotentCreates(t *testing.T) {
 	})
 }
 
-// Two identical idempotent POSTs arriving together: one creates (201), the
-// other gets the same status and body, and exactly one task exists.
+// Identical idempotent POSTs arriving together: one creates (201); each
+// other gets the same status and body, at once or, while the first is still
+// creating a task, after 409 with Retry-After (a client honouring it tries
+// again); exactly one task exists.
 func TestProjectsConcurrentIdempotentCreates(t *testing.T) {
 	t.Parallel()
 	app := onittest.New(t)
@@ -210,7 +212,9 @@ func TestProjectsConcurrentIdempotentCreates(t *testing.T) {
 		reqs := make([]func() *onittest.Response, twins)
 		for i := range reqs {
 			reqs[i] = func() *onittest.Response {
-				return app.Do(t, "POST", projectPath(p.ID, "/tasks"), body, alice.with("Idempotency-Key", key)...)
+				return retryInProgress(t, func() *onittest.Response {
+					return app.Do(t, "POST", projectPath(p.ID, "/tasks"), body, alice.with("Idempotency-Key", key)...)
+				})
 			}
 		}
 		rs := race(t, reqs...)
@@ -263,5 +267,18 @@ func TestProjectsConcurrentIdempotentCreates(t *testing.T) {
 	}
 	if n := len(walk[memberJSON](t, app, alice, projectPath(p.ID, "/members"), nil)); n != 2 {
 		t.Errorf("%d members, want 2", n)
+	}
+}
+
+// retryInProgress sends a keyed POST again for as long as it answers 409
+// with Retry-After (its key's first request is still creating), as a
+// client would, after a shorter pause than the header's second.
+func retryInProgress(t *testing.T, send func() *onittest.Response) *onittest.Response {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r := send()
+		if r.Status != http.StatusConflict || r.Header.Get("Retry-After") == "" || time.Now().After(deadline) {
+			return r
+		}
 	}
 }

@@ -225,7 +225,8 @@ func TestUpdatedTaskIsNotServedStale(t *testing.T) {
 }
 
 // An Idempotency-Key used on one instance is replayed by every other, and
-// the same request sent to all instances at once creates one task.
+// the same request sent to all instances at once creates one task (the
+// others replay it, after 409 with Retry-After while it is being created).
 func TestIdempotencyKeyDedupesAcrossInstances(t *testing.T) {
 	tp := need(t)
 	lb := newAPI(tp.lb, "load balancer")
@@ -270,7 +271,14 @@ func TestIdempotencyKeyDedupesAcrossInstances(t *testing.T) {
 		for i, a := range clients {
 			wg.Go(func() {
 				<-gate
-				results[i] = a.call("POST", tasks, map[string]any{"title": title}, append(bearer(token), "Idempotency-Key", key)...)
+				// While the first is still creating, the others get 409
+				// with Retry-After and send again, as a client would.
+				for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+					results[i] = a.call("POST", tasks, map[string]any{"title": title}, append(bearer(token), "Idempotency-Key", key)...)
+					if results[i].err != nil || results[i].status != http.StatusConflict || results[i].header.Get("Retry-After") == "" || time.Now().After(deadline) {
+						break
+					}
+				}
 			})
 		}
 		close(gate)

@@ -38,6 +38,10 @@ var (
 	// ErrIdempotencyKeyUsed is reported by repositories when a user's key is
 	// already stored; the app turns it into a replay or ErrIdempotencyMismatch.
 	ErrIdempotencyKeyUsed = domain.E(domain.KindConflict, "projects.idempotency_in_use")
+	// ErrIdempotencyInProgress is a retry that found its key claimed by a
+	// request with the same body which may still be creating: retry after
+	// RetryAfter (409 with Retry-After).
+	ErrIdempotencyInProgress = &domain.Error{Kind: domain.KindConflict, Key: "projects.idempotency_in_progress", RetryAfter: time.Second}
 )
 
 // Role is a member's role in a project.

@@ -117,12 +117,12 @@ func TaskRepository(t *testing.T, f ProjectsFixture) {
 			"a stranger as assignee": draft(owner, &stranger),
 			"a task in no project":   {ProjectID: 1 << 62, Title: "x", Status: dp.StatusTodo, Priority: dp.PriorityLow, CreatedBy: owner, CreatedAt: base, UpdatedAt: base, Version: 1},
 		} {
-			if created, err := r.Tasks.CreateIfMember(ctx, &tk); err != nil || created {
+			if created, err := r.Tasks.CreateIfMember(ctx, &tk, 0); err != nil || created {
 				t.Errorf("CreateIfMember(%s) = %v, %v; want nothing created", name, created, err)
 			}
 		}
 		tk := draft(owner, &owner)
-		if created, err := r.Tasks.CreateIfMember(ctx, &tk); err != nil || !created || tk.ID == 0 {
+		if created, err := r.Tasks.CreateIfMember(ctx, &tk, 0); err != nil || !created || tk.ID == 0 {
 			t.Fatalf("CreateIfMember(member) = %v, %v, ID %d", created, err, tk.ID)
 		}
 		if got, err := r.Tasks.ByID(ctx, tk.ID); err != nil || !sameTask(got, tk) {
