@@ -13,6 +13,9 @@ import (
 	"github.com/onitapp/onit/ports"
 )
 
+// taskDTO is the contract's task as encoding/json sees it. Responses are
+// encoded by appendTask (taskjson.go); this type is the reference its
+// tests hold it to.
 type taskDTO struct {
 	ID          int64   `json:"id"`
 	ProjectID   int64   `json:"project_id"`
@@ -291,7 +294,7 @@ func (p *ProjectsAPI) updateTask(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(kindTask, t.ID, t.Version))
-	return c.JSON(http.StatusOK, taskOut(t))
+	return sendJSON(c, http.StatusOK, taskJSON(t))
 }
 
 func (p *ProjectsAPI) deleteTask(c echo.Context) error {
