@@ -242,6 +242,7 @@ var accountsModule = fx.Module("accounts",
 			return httpapi.NewAccountsAPI(svc, cookie, trusted, log, cat)
 		},
 	),
+	fx.Invoke(reserveProcsForHashing),
 )
 
 // passwordPolicy builds Django's validators from ONIT_PASSWORD_* settings.
