@@ -17,8 +17,8 @@ import (
 // them through encoding/json's reflection (and a DTO per task with its
 // formatted timestamps) was 17 % of GET task list's CPU under load, so
 // they are appended to a buffer field by field instead. The bytes are
-// exactly those encoding/json produces for taskDTO; FuzzTaskJSON holds the
-// two together.
+// exactly those encoding/json produces for the contract's task type
+// (taskDTO, in the tests); FuzzTaskJSON holds the two together.
 
 // rawJSON is a body already encoded as one compact JSON value.
 type rawJSON []byte

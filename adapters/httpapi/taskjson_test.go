@@ -13,6 +13,39 @@ import (
 	dp "github.com/onitapp/onit/domain/projects"
 )
 
+// taskDTO is the contract's task as encoding/json sees it: the reference
+// appendTask (taskjson.go), which encodes every task response, is held to.
+type taskDTO struct {
+	ID          int64   `json:"id"`
+	ProjectID   int64   `json:"project_id"`
+	Title       string  `json:"title"`
+	Description string  `json:"description"`
+	Status      string  `json:"status"`
+	Priority    string  `json:"priority"`
+	AssigneeID  *int64  `json:"assignee_id"`
+	DueDate     *string `json:"due_date"`
+	CreatedBy   int64   `json:"created_by"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
+	CompletedAt *string `json:"completed_at"`
+	Version     int64   `json:"version"`
+}
+
+func taskOut(t dp.Task) taskDTO {
+	d := taskDTO{ID: t.ID, ProjectID: t.ProjectID, Title: t.Title, Description: t.Description,
+		Status: string(t.Status), Priority: string(t.Priority), AssigneeID: t.AssigneeID, CreatedBy: t.CreatedBy,
+		CreatedAt: timestamp(t.CreatedAt), UpdatedAt: timestamp(t.UpdatedAt), Version: t.Version}
+	if t.DueDate != nil {
+		s := t.DueDate.String()
+		d.DueDate = &s
+	}
+	if t.CompletedAt != nil {
+		s := timestamp(*t.CompletedAt)
+		d.CompletedAt = &s
+	}
+	return d
+}
+
 // sampleTask fills every field, the optional ones when full is set.
 func sampleTask(title, desc string, full bool) dp.Task {
 	at := time.Date(2026, 12, 6, 10, 11, 12, 345678900, time.FixedZone("x", 3600))

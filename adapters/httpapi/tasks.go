@@ -13,40 +13,6 @@ import (
 	"github.com/onitapp/onit/ports"
 )
 
-// taskDTO is the contract's task as encoding/json sees it. Responses are
-// encoded by appendTask (taskjson.go); this type is the reference its
-// tests hold it to.
-type taskDTO struct {
-	ID          int64   `json:"id"`
-	ProjectID   int64   `json:"project_id"`
-	Title       string  `json:"title"`
-	Description string  `json:"description"`
-	Status      string  `json:"status"`
-	Priority    string  `json:"priority"`
-	AssigneeID  *int64  `json:"assignee_id"`
-	DueDate     *string `json:"due_date"`
-	CreatedBy   int64   `json:"created_by"`
-	CreatedAt   string  `json:"created_at"`
-	UpdatedAt   string  `json:"updated_at"`
-	CompletedAt *string `json:"completed_at"`
-	Version     int64   `json:"version"`
-}
-
-func taskOut(t dp.Task) taskDTO {
-	d := taskDTO{ID: t.ID, ProjectID: t.ProjectID, Title: t.Title, Description: t.Description,
-		Status: string(t.Status), Priority: string(t.Priority), AssigneeID: t.AssigneeID, CreatedBy: t.CreatedBy,
-		CreatedAt: timestamp(t.CreatedAt), UpdatedAt: timestamp(t.UpdatedAt), Version: t.Version}
-	if t.DueDate != nil {
-		s := t.DueDate.String()
-		d.DueDate = &s
-	}
-	if t.CompletedAt != nil {
-		s := timestamp(*t.CompletedAt)
-		d.CompletedAt = &s
-	}
-	return d
-}
-
 // createTaskReq is POST /projects/{id}/tasks. Rules (lengths, enums) are the
 // domain's, so one 422 lists every broken field; only the date's syntax is
 // read here.

@@ -156,8 +156,13 @@ func (r *TaskRepository) ByIDForUser(ctx context.Context, id, userID int64) (dp.
 // rows in index order directly, one statement the server plans more
 // cheaply than the derived table (the most read page of every list).
 func (r *TaskRepository) List(ctx context.Context, q ports.TaskQuery) ([]dp.Task, error) {
-	query, args := taskListSQL(q, taskCols)
-	if q.After != nil {
+	var (
+		query string
+		args  []any
+	)
+	if q.After == nil {
+		query, args = taskListSQL(q, taskCols)
+	} else {
 		var ids string
 		ids, args = taskListSQL(q, "t.id")
 		query = "SELECT " + taskCols + " FROM tasks AS t JOIN (" + ids + ") AS k ON k.id = t.id"

@@ -51,10 +51,7 @@ func readTask(a *api, token string, task int64) (int64, string, result) {
 // cache served, so the two agree for whatever the caller does next.
 func servesFromMemory(t *testing.T, s *stack, a *api, token string, task int64, within time.Duration) bool {
 	t.Helper()
-	db, err := s.db.open()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := s.db.mustOpen(t)
 	defer db.Close()
 	ctx := context.Background()
 	_, title, _ := readTask(s.api, token, task)

@@ -345,10 +345,7 @@ func revocationSticks(t *testing.T, s *stack, b peer, how, email string, fault w
 // real name is put back at the end. msg names the instances that did not.
 func servesSessionFromMemory(t *testing.T, s *stack, instances map[string]*api, token, email string, within time.Duration) (bool, string) {
 	t.Helper()
-	db, err := s.db.open()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := s.db.mustOpen(t)
 	defer db.Close()
 	ctx := context.Background()
 	name := func(a *api) (string, bool) {

@@ -309,6 +309,16 @@ func (m *mariaDB) open() (*sql.DB, error) {
 	return sql.OpenDB(c), nil
 }
 
+// mustOpen is open for a test helper: a failure ends the test.
+func (m *mariaDB) mustOpen(t testing.TB) *sql.DB {
+	t.Helper()
+	db, err := m.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // kill sends SIGKILL and waits for the process to be gone.
 func (m *mariaDB) kill() error {
 	m.mu.Lock()
