@@ -269,11 +269,20 @@ func (b *backend) Serve(ctx context.Context, migrate bool) error {
 	if err := serversError(s); err != nil {
 		return cli.Usage(err)
 	}
+	logs := b.stdio.Err
+	if s.Log.FlushInterval > 0 {
+		// Closed last: every line, "stopped" included, is out before the
+		// process exits.
+		lines := newLineBuffer(logs, s.Log.FlushInterval)
+		defer func() { _ = lines.Close() }()
+		logs = lines
+		log = NewLogger(s.Log, lines)
+	}
 	var srv *httpapi.Server
 	var eng *engines
 	// The run context reaches the work done while the graph is built
 	// (migrating on start), so a stop signal ends a long lock wait.
-	app := fx.New(Composition(s, b.stdio.Err), Serving, fx.Supply(runContext{ctx}), fx.Populate(&srv, &eng))
+	app := fx.New(Composition(s, logs), Serving, fx.Supply(runContext{ctx}), fx.Populate(&srv, &eng))
 	if err := app.Err(); err != nil {
 		return describeFailure(err)
 	}
@@ -282,7 +291,10 @@ func (b *backend) Serve(ctx context.Context, migrate bool) error {
 	if err := app.Start(startCtx); err != nil {
 		return describeFailure(err)
 	}
-	banner(b.stdio.Err, log, s, srv.Addr().String(), eng.all())
+	banner(logs, log, s, srv.Addr().String(), eng.all())
+	if f, ok := logs.(flusher); ok {
+		_ = f.Flush() // whoever waits for the banner sees it now
+	}
 	select {
 	case <-ctx.Done():
 		log.Info("stop signal received, draining")

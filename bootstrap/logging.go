@@ -35,10 +35,47 @@ func NewLogger(cfg env.Log, w io.Writer) *slog.Logger {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Format == "json" {
-		return slog.New(msDurations{slog.NewJSONHandler(w, opts)})
+		h = newJSONLines(w, opts)
 	}
-	return slog.New(msDurations{slog.NewTextHandler(w, opts)})
+	h = msDurations{h}
+	if f, ok := w.(flusher); ok {
+		h = flushingAfterWarnings{h, f}
+	}
+	return slog.New(h)
+}
+
+// flusher is a log writer that batches lines (lineBuffer).
+type flusher interface{ Flush() error }
+
+// flushingAfterWarnings writes a batching writer's lines out after every
+// warning or error: those are read when something goes wrong, which is
+// when a process may be about to die with its batch.
+type flushingAfterWarnings struct {
+	slog.Handler
+	f flusher
+}
+
+// Handle logs r and flushes if it is a warning or worse.
+func (h flushingAfterWarnings) Handle(ctx context.Context, r slog.Record) error {
+	err := h.Handler.Handle(ctx, r)
+	if r.Level >= slog.LevelWarn {
+		if ferr := h.f.Flush(); err == nil {
+			err = ferr
+		}
+	}
+	return err
+}
+
+// WithAttrs keeps flushing in loggers made With attributes.
+func (h flushingAfterWarnings) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return flushingAfterWarnings{h.Handler.WithAttrs(attrs), h.f}
+}
+
+// WithGroup keeps flushing inside the group.
+func (h flushingAfterWarnings) WithGroup(name string) slog.Handler {
+	return flushingAfterWarnings{h.Handler.WithGroup(name), h.f}
 }
 
 // msDurations hands its handler every duration as milliseconds (see

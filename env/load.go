@@ -254,6 +254,9 @@ func (s *Settings) validate() Errors {
 	default:
 		bad("ONIT_LOG_FORMAT", "unknown format %q (want json or text)", s.Log.Format)
 	}
+	if s.Log.FlushInterval < 0 || s.Log.FlushInterval > 10*time.Second {
+		bad("ONIT_LOG_FLUSH_INTERVAL", "must be between 0 and 10s")
+	}
 	for _, a := range s.Redis.Addrs {
 		if !strings.Contains(a, ":") {
 			bad("ONIT_REDIS_ADDRS", "%q is not host:port", a)

@@ -170,6 +170,10 @@ type Throttle struct {
 type Log struct {
 	Level  string `env:"ONIT_LOG_LEVEL" help:"debug, info, warn or error"`
 	Format string `env:"ONIT_LOG_FORMAT" help:"json or text"`
+	// FlushInterval batches a server's log lines into one write per
+	// interval; warnings and errors are written at once. 0 writes each
+	// line as it is logged.
+	FlushInterval time.Duration `env:"ONIT_LOG_FLUSH_INTERVAL" help:"how long a server keeps log lines to write them in one batch (warnings and errors at once; lost if the process is killed); 0 writes each line at once"`
 }
 
 // I18n configures language negotiation.
