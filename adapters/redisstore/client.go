@@ -97,6 +97,13 @@ func NewClient(cfg env.Redis, log *slog.Logger) (redis.UniversalClient, error) {
 	// new ElastiCache connection finding that out.
 	maint := &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 
+	// Every connection's buffers are small: Onit's commands and replies are
+	// (a session, a task's JSON, a throttle's counters), and a longer
+	// reply only takes more reads. With go-redis's defaults (32 KiB each
+	// way, 128 KiB on its pipeline pool) the Redis connections were the
+	// largest thing on a serving process's heap under load, about 2 MB.
+	const connBuffer = 4 << 10
+
 	// One set of options for both shapes, so the cluster and the single
 	// node can never drift apart in timeouts, retries or TLS.
 	opts := &redis.UniversalOptions{
@@ -111,6 +118,10 @@ func NewClient(cfg env.Redis, log *slog.Logger) (redis.UniversalClient, error) {
 		WriteTimeout:             cfg.RedisWriteTimeout,
 		ContextTimeoutEnabled:    true,
 		PoolSize:                 cfg.PoolSize,
+		ReadBufferSize:           connBuffer,
+		WriteBufferSize:          connBuffer,
+		PipelineReadBufferSize:   connBuffer,
+		PipelineWriteBufferSize:  connBuffer,
 		MaxRetries:               maxRetries,
 		MinRetryBackoff:          minRetryBackoff,
 		MaxRetryBackoff:          maxRetryBackoff,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -280,5 +282,38 @@ func TestHookWithoutObserverPassesThrough(t *testing.T) {
 	}
 	if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error { p.Get(ctx, k.Plain("x")); return nil }); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The client's connection buffers are 4 KiB; replies and commands many
+// times larger, alone and in a pipeline, still arrive whole.
+func TestLargeValuesPassSmallBuffers(t *testing.T) {
+	t.Parallel()
+	c, k := redistest.New(t)
+	ctx := context.Background()
+	for _, size := range []int{0, 4095, 4096, 4097, 300 << 10} {
+		key := k.Prefix + fmt.Sprint("large:", size)
+		const pattern = "é\"x\r\n"
+		value := strings.Repeat(pattern, size/len(pattern)+1)[:size]
+		if err := c.Set(ctx, key, value, time.Minute).Err(); err != nil {
+			t.Fatalf("SET %d bytes: %v", size, err)
+		}
+		got, err := c.Get(ctx, key).Result()
+		if err != nil || got != value {
+			t.Fatalf("GET %d bytes: %d bytes back, %v", size, len(got), err)
+		}
+		cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.Get(ctx, key)
+			p.Get(ctx, key)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("pipeline of %d bytes: %v", size, err)
+		}
+		for _, cmd := range cmds {
+			if got := cmd.(*redis.StringCmd).Val(); got != value {
+				t.Fatalf("pipelined GET %d bytes: %d bytes back", size, len(got))
+			}
+		}
 	}
 }
