@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/onitapp/onit/adapters/jsonquote"
 	dp "github.com/onitapp/onit/domain/projects"
 )
 
@@ -47,13 +47,13 @@ func appendTask(b []byte, t dp.Task) []byte {
 	b = append(b, `,"project_id":`...)
 	b = strconv.AppendInt(b, t.ProjectID, 10)
 	b = append(b, `,"title":`...)
-	b = appendJSONString(b, t.Title)
+	b = jsonquote.EncodingJSON(b, t.Title)
 	b = append(b, `,"description":`...)
-	b = appendJSONString(b, t.Description)
+	b = jsonquote.EncodingJSON(b, t.Description)
 	b = append(b, `,"status":`...)
-	b = appendJSONString(b, string(t.Status))
+	b = jsonquote.EncodingJSON(b, string(t.Status))
 	b = append(b, `,"priority":`...)
-	b = appendJSONString(b, string(t.Priority))
+	b = jsonquote.EncodingJSON(b, string(t.Priority))
 	b = append(b, `,"assignee_id":`...)
 	if t.AssigneeID != nil {
 		b = strconv.AppendInt(b, *t.AssigneeID, 10)
@@ -107,64 +107,7 @@ func appendOptString(b []byte, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendJSONString(b, *s)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString quotes s as encoding/json does with its default HTML
-// escaping: <, > and & as \u003c, \u003e and \u0026, invalid UTF-8 as
-// U+FFFD, U+2028 and U+2029 escaped, \b \f \n \r \t short, other control
-// characters as \u00XX.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return jsonquote.EncodingJSON(b, *s)
 }
 
 // sendJSON writes body with status code as c.JSON would: a newline after
