@@ -73,10 +73,28 @@ func (b *lineBuffer) Write(p []byte) (int, error) {
 func (b *lineBuffer) Flush() error {
 	b.writing.Lock()
 	defer b.writing.Unlock()
+	return b.writeKept(false)
+}
+
+// Close writes what is kept and makes later writes go straight out, so
+// lines logged after the server stopped are not left behind. It holds
+// writing throughout, so a line written straight out cannot overtake the
+// batch before it.
+func (b *lineBuffer) Close() error {
+	b.timer.Stop()
+	b.writing.Lock()
+	defer b.writing.Unlock()
+	return b.writeKept(true)
+}
+
+// writeKept takes the batch (and closes the buffer if asked) and writes
+// it. The caller holds writing.
+func (b *lineBuffer) writeKept(close bool) error {
 	b.mu.Lock()
 	batch := b.buf
 	b.buf, b.spare = b.spare[:0], nil
 	b.armed = false
+	b.closed = b.closed || close
 	b.mu.Unlock()
 	if len(batch) == 0 {
 		return nil
@@ -88,14 +106,4 @@ func (b *lineBuffer) Flush() error {
 		b.mu.Unlock()
 	}
 	return err
-}
-
-// Close writes what is kept and makes later writes go straight out, so
-// lines logged after the server stopped are not left behind.
-func (b *lineBuffer) Close() error {
-	b.timer.Stop()
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-	return b.Flush()
 }

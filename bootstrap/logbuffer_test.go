@@ -103,7 +103,7 @@ func TestLineBuffer(t *testing.T) {
 				t.Errorf("got %q in %d writes", got, n)
 			}
 		}},
-		{"concurrent writers keep every line whole and in its writer's order", func(t *testing.T, b *lineBuffer, w *recordingWriter) {
+		{"concurrent writers keep every line whole and in its writer's order, across Close", func(t *testing.T, b *lineBuffer, w *recordingWriter) {
 			var wg sync.WaitGroup
 			for g := range 8 {
 				wg.Go(func() {
@@ -112,8 +112,11 @@ func TestLineBuffer(t *testing.T) {
 					}
 				})
 			}
-			wg.Wait()
+			// Closed while they write: a line written straight out must
+			// not overtake the batch kept before it.
+			time.Sleep(time.Millisecond)
 			_ = b.Close()
+			wg.Wait()
 			got, _ := w.all()
 			next := make([]int, 8)
 			lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
