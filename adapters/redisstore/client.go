@@ -97,9 +97,9 @@ func NewClient(cfg env.Redis, log *slog.Logger) (redis.UniversalClient, error) {
 	// new ElastiCache connection finding that out.
 	maint := &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 
-	// Every connection's buffers are small: Onit's commands and replies are
-	// (a session, a task's JSON, a throttle's counters), and a longer
-	// reply only takes more reads. With go-redis's defaults (32 KiB each
+	// Every connection's buffers are small because Onit's commands and
+	// replies are (a session, a task's JSON, a throttle's counters); a
+	// longer reply only takes more reads. With go-redis's defaults (32 KiB each
 	// way, 128 KiB on its pipeline pool) the Redis connections were the
 	// largest thing on a serving process's heap under load, about 2 MB.
 	const connBuffer = 4 << 10
