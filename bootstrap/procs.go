@@ -24,11 +24,7 @@ func reserveProcsForHashing(t env.Throttle) {
 	if t.HashNice <= 0 {
 		return
 	}
-	slots := t.HashWorkers
-	if slots < 1 {
-		slots = appaccounts.DefaultHashWorkers(runtime.NumCPU())
-	}
-	if want := startProcs() + slots; runtime.GOMAXPROCS(0) < want {
+	if want := startProcs() + appaccounts.HashSlots(t.HashWorkers); runtime.GOMAXPROCS(0) < want {
 		runtime.GOMAXPROCS(want)
 	}
 }

@@ -25,12 +25,10 @@ type HashPool struct {
 	retryAfter time.Duration
 }
 
-// NewHashPool returns a pool of workers slots; workers < 1 means
-// DefaultHashWorkers. Up to queuePerSlot callers per slot may queue.
+// NewHashPool returns a pool of HashSlots(workers) slots. Up to
+// queuePerSlot callers per slot may queue.
 func NewHashPool(workers int) *HashPool {
-	if workers < 1 {
-		workers = DefaultHashWorkers(runtime.NumCPU())
-	}
+	workers = HashSlots(workers)
 	return &HashPool{slots: make(chan struct{}, workers), maxWaiting: int64(queuePerSlot * workers), retryAfter: time.Second}
 }
 
@@ -51,6 +49,16 @@ const queuePerSlot = 64
 // the cores keep serving while the other half hash, at half the login
 // throughput, which is the trade the issue asks for.
 func DefaultHashWorkers(cpus int) int { return max(1, cpus/2) }
+
+// HashSlots is how many hashes a pool configured with workers runs at
+// once: workers, or DefaultHashWorkers of this machine's CPUs when it is
+// below 1 (ONIT_PASSWORD_HASH_WORKERS=0).
+func HashSlots(workers int) int {
+	if workers < 1 {
+		return DefaultHashWorkers(runtime.NumCPU())
+	}
+	return workers
+}
 
 // Workers is the number of hashes that may run at once.
 func (p *HashPool) Workers() int { return cap(p.slots) }
