@@ -57,7 +57,7 @@ export async function renderStaff(main, params) {
     u.is_active === false ? h('span', { class: 'badge inactive', text: t('staff_inactive') }) : null,
     u.is_staff ? h('span', { class: 'badge', text: t('staff_badge') }) : null);
 
-  const logRow = (e) => h('li', { 'data-entry-id': e.id },
+  const logRow = (e) => h('li', { 'data-entry-id': e.id, 'data-action': e.action },
     h('time', { datetime: e.created_at, text: formatDateTime(e.created_at) }), ' · ',
     t('staff_log_entry', { actor: e.actor_email, action: t(`staff_action_${e.action}`), target: e.target_email }));
 
