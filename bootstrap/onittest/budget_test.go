@@ -14,10 +14,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
+	"go.uber.org/fx"
+
+	"github.com/onitapp/onit/adapters/localcache"
 
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
 	"github.com/redis/go-redis/v9"
@@ -114,7 +118,9 @@ func TestRoundTripBudgets(t *testing.T) {
 		rc, keys = redistest.New(t)
 	}
 	rc.AddHook(redisstore.NewHook(counter))
-	app := newSessInstance(t, onittest.WithDB(db), onittest.WithRedis(rc, keys))
+	var objects *localcache.Objects
+	app := newSessInstance(t, onittest.WithDB(db), onittest.WithRedis(rc, keys), onittest.WithFx(fx.Populate(&objects)))
+	lapses := watchLapses(t, app.local, objects)
 
 	email := sessUser(t, app)
 	auth := onittest.Bearer(app.Login(t, email, sessPassword))
@@ -191,46 +197,67 @@ func TestRoundTripBudgets(t *testing.T) {
 	for _, tt := range tests {
 		// Not parallel: the counters are the app's, and a warm cache is the
 		// point. The first two rounds warm every cache (this instance's
-		// sessions, Redis's objects); the third is measured.
-		for round := range 3 {
-			if got := app.Do(t, "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, auth...); got.Status == http.StatusOK {
-				etag = got.Header.Get("ETag")
-			}
-			hdr := auth
-			if tt.hdr != nil {
-				hdr = append(append([]string{}, auth...), tt.hdr()...)
-			}
-			body := tt.body
-			if tt.method == "PATCH" && round%2 == 1 {
-				body = map[string]any{"status": "todo"} // alternate, so each round changes something
-			}
-			path := tt.path
-			if tt.method == "DELETE" {
-				path = fmt.Sprintf("/api/v1/tasks/%d", int64(post(fmt.Sprintf("/api/v1/projects/%d/tasks", project), map[string]any{"title": "doomed"})["id"].(float64)))
-			}
-			if tt.method == "PATCH" && strings.Contains(path, "/projects/") {
-				body = map[string]any{"description": fmt.Sprint("changed ", round)}
-			}
-			var stats map[string]int64
-			if private {
-				_, _, stats = serverCommands(t, rc, nil)
-			}
-			counter.take()
-			r := app.Do(t, tt.method, path, body, hdr...)
-			mysql, redis := counter.take()
-			if r.Status != tt.status {
-				t.Fatalf("%s: %d %s", tt.name, r.Status, r.Body)
-			}
-			if round < 2 {
-				continue
+		// sessions and objects); the third is measured.
+		//
+		// On a loaded machine (CI runs the browser and fault suites beside
+		// this one) an invalidation feed can miss its deadline, and the
+		// instance then rightly stops serving, and drops, its copies: the
+		// next requests read MySQL. A try over budget during such a lapse
+		// says nothing about the budget and is measured again; a try over
+		// budget while the cache stayed on fails the test.
+		for try := 1; ; try++ {
+			waitTrusted(t, app.local, objects)
+			before := lapses.Load()
+			var mysql, redis []string
+			var calls map[string]int64
+			var total int64
+			for round := range 3 {
+				if got := app.Do(t, "GET", fmt.Sprintf("/api/v1/tasks/%d", task), nil, auth...); got.Status == http.StatusOK {
+					etag = got.Header.Get("ETag")
+				}
+				hdr := auth
+				if tt.hdr != nil {
+					hdr = append(append([]string{}, auth...), tt.hdr()...)
+				}
+				body := tt.body
+				if tt.method == "PATCH" && round%2 == 1 {
+					body = map[string]any{"status": "todo"} // alternate, so each round changes something
+				}
+				path := tt.path
+				if tt.method == "DELETE" {
+					path = fmt.Sprintf("/api/v1/tasks/%d", int64(post(fmt.Sprintf("/api/v1/projects/%d/tasks", project), map[string]any{"title": "doomed"})["id"].(float64)))
+				}
+				if tt.method == "PATCH" && strings.Contains(path, "/projects/") {
+					body = map[string]any{"description": fmt.Sprint("changed ", round, " ", try)}
+				}
+				var stats map[string]int64
+				if private {
+					_, _, stats = serverCommands(t, rc, nil)
+				}
+				counter.take()
+				r := app.Do(t, tt.method, path, body, hdr...)
+				mysql, redis = counter.take()
+				if r.Status != tt.status {
+					t.Fatalf("%s: %d %s", tt.name, r.Status, r.Body)
+				}
+				if private {
+					calls, total, _ = serverCommands(t, rc, stats)
+				}
 			}
 			t.Logf("%-28s MySQL %d %v, Redis %d %v", tt.name, len(mysql), mysql, len(redis), redis)
 			if private {
-				calls, total, _ := serverCommands(t, rc, stats)
 				t.Logf("%-28s Redis commandstats %d %v", tt.name, total, calls)
-				if total > int64(tt.want.redis) {
-					t.Errorf("%s: Redis counted %d commands %v, budget %d", tt.name, total, calls, tt.want.redis)
+			}
+			over := len(mysql) > tt.want.mysql || len(redis) > tt.want.redis || total > int64(tt.want.redis)
+			if over && lapses.Load() != before {
+				if try == maxBudgetTries {
+					t.Fatalf("%s: the instance cache lapsed during each of %d tries; no warm request could be measured", tt.name, try)
 				}
+				t.Logf("%s: the instance cache lapsed during try %d; measuring again", tt.name, try)
+				continue
+			}
+			if total > int64(tt.want.redis) {
+				t.Errorf("%s: Redis counted %d commands %v, budget %d", tt.name, total, calls, tt.want.redis)
 			}
 			if len(mysql) > tt.want.mysql {
 				t.Errorf("%s: %d MySQL statements %v, budget %d", tt.name, len(mysql), mysql, tt.want.mysql)
@@ -241,6 +268,50 @@ func TestRoundTripBudgets(t *testing.T) {
 			if tt.want.autocommit && slices.Contains(mysql, "BEGIN") {
 				t.Errorf("%s: statements %v open a transaction, want each to commit on its own", tt.name, mysql)
 			}
+			break
 		}
 	}
+}
+
+// maxBudgetTries bounds how often a row is measured again after a lapse of
+// the instance cache.
+const maxBudgetTries = 5
+
+// watchLapses counts, until the test ends, the moments the instance's
+// caches did not serve their copies: each sample (one per 200 µs) at which
+// they were not trusted (a feed missed its deadline or lost its connection,
+// until its next good read), and each time they were emptied (a feed's
+// reset). A try during which the count moved was not measured warm.
+func watchLapses(t *testing.T, sessions *localcache.Sessions, objects *localcache.Objects) *atomic.Int64 {
+	t.Helper()
+	var n atomic.Int64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(200 * time.Microsecond)
+		defer tick.Stop()
+		held := false
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			projects, tasks := objects.Len()
+			if !sessions.Trusted() || !objects.Trusted() || (held && projects+tasks == 0) {
+				n.Add(1)
+			}
+			held = projects+tasks > 0
+		}
+	}()
+	t.Cleanup(func() { close(done); <-stopped })
+	return &n
+}
+
+// waitTrusted waits until the instance's caches serve copies again after a
+// lapse.
+func waitTrusted(t *testing.T, sessions *localcache.Sessions, objects *localcache.Objects) {
+	t.Helper()
+	sessWaitFor(t, 10*time.Second, "the instance cache is trusted again", func() bool { return sessions.Trusted() && objects.Trusted() })
 }
