@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"go.uber.org/fx"
 
+	"github.com/onitapp/onit/adapters/localcache"
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
 	"github.com/onitapp/onit/bootstrap/onittest"
 	"github.com/onitapp/onit/env"
@@ -29,7 +31,10 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 	db := mysqltest.New(t)
 	db.AddQueryHook(counter) //nolint:staticcheck // the apps hold this *bun.DB; see TestRoundTripBudgets
 	db.AddQueryHook(tasks)   //nolint:staticcheck // the same
-	warm := onittest.New(t, onittest.WithDB(db))
+	var sessions *localcache.Sessions
+	var objects *localcache.Objects
+	warm := onittest.New(t, onittest.WithDB(db), onittest.WithFx(fx.Populate(&sessions, &objects)))
+	lapses := watchLapses(t, sessions, objects)
 	cold := onittest.New(t, onittest.WithDB(db), onittest.WithRedis(warm.Redis, warm.Keys),
 		onittest.WithSettings(func(s *env.Settings) { s.Redis.CacheSize = 0 }))
 	alice, bob := newUser(t, warm, "Alice"), newUser(t, warm, "Bob")
@@ -139,22 +144,35 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		// Not parallel: the statement counter is shared.
-		w := run(warm, tt.who(), tt.prepare, tt.body)
-		c := run(cold, tt.who(), tt.prepare, tt.body)
-		if w.status != tt.status {
-			t.Errorf("%s: warm answered %d, want %d: %s", tt.name, w.status, tt.status, w.body)
-		}
-		if w.status != c.status || w.headers != c.headers || w.body != c.body {
-			t.Errorf("%s: warm and cold answers differ:\nwarm %d\n%s\n%s\ncold %d\n%s\n%s", tt.name,
-				w.status, w.headers, w.body, c.status, c.headers, c.body)
-		}
-		t.Logf("%-26s %d  warm MySQL %v, cold MySQL %v", tt.name, w.status, w.mysql, c.mysql)
-		// Only the statements on tasks: an instance that stopped trusting
-		// its session cache for a moment (a busy machine) reads the session
-		// too, which is not the PATCH's doing.
-		if tt.status == http.StatusOK && !strings.HasPrefix(tt.name, "copy outdated") &&
-			(!slices.Equal(w.tasks, []string{"UPDATE"}) || !slices.Equal(c.tasks, []string{"SELECT", "UPDATE"})) {
-			t.Errorf("%s: warm wrote with %v, cold with %v; want the UPDATE alone (no read), and SELECT, UPDATE", tt.name, w.tasks, c.tasks)
+		for try := 1; ; try++ {
+			waitTrusted(t, sessions, objects)
+			before := lapses.Load()
+			w := run(warm, tt.who(), tt.prepare, tt.body)
+			c := run(cold, tt.who(), tt.prepare, tt.body)
+			t.Logf("%-26s %d  warm MySQL %v, cold MySQL %v", tt.name, w.status, w.mysql, c.mysql)
+			// Only the statements on tasks: an instance that stopped
+			// trusting its session cache for a moment (a busy machine)
+			// reads the session too, which is not the PATCH's doing.
+			wrote := tt.status != http.StatusOK || strings.HasPrefix(tt.name, "copy outdated") ||
+				slices.Equal(w.tasks, []string{"UPDATE"}) && slices.Equal(c.tasks, []string{"SELECT", "UPDATE"})
+			// A warm instance whose cache lapsed (a feed missed its
+			// deadline on a busy machine) rightly reads before it writes:
+			// that try says nothing about the warm path and runs again.
+			if !wrote && lapses.Load() != before && try < maxBudgetTries {
+				t.Logf("%s: the warm instance's cache lapsed during try %d; running it again", tt.name, try)
+				continue
+			}
+			if w.status != tt.status {
+				t.Errorf("%s: warm answered %d, want %d: %s", tt.name, w.status, tt.status, w.body)
+			}
+			if w.status != c.status || w.headers != c.headers || w.body != c.body {
+				t.Errorf("%s: warm and cold answers differ:\nwarm %d\n%s\n%s\ncold %d\n%s\n%s", tt.name,
+					w.status, w.headers, w.body, c.status, c.headers, c.body)
+			}
+			if !wrote {
+				t.Errorf("%s: warm wrote with %v, cold with %v; want the UPDATE alone (no read), and SELECT, UPDATE (tries: %d)", tt.name, w.tasks, c.tasks, try)
+			}
+			break
 		}
 	}
 }
