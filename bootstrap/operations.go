@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.uber.org/fx"
 
+	"github.com/onitapp/onit/adapters/localcache"
 	"github.com/onitapp/onit/adapters/metrics"
 	"github.com/onitapp/onit/adapters/mysql"
 	"github.com/onitapp/onit/adapters/redisstore"
@@ -27,7 +28,7 @@ var operationsModule = fx.Module("operations",
 		func(m *metrics.Metrics) mysql.QueryObserver { return m },
 		func(m *metrics.Metrics) redisstore.Observer { return m },
 	),
-	fx.Invoke(registerCollectors),
+	fx.Invoke(registerCollectors, registerLocalCacheCollector),
 )
 
 // registerCollectors adds the collectors that read the pools and the
@@ -47,4 +48,15 @@ func registerCollectors(m *metrics.Metrics, db *bun.DB, srv *mysql.Server, rc re
 		metrics.RedisPoolCollector(rc),
 		metrics.NewServerCollector(srv, serverStatusTTL),
 	)
+}
+
+// registerLocalCacheCollector exports the instance's caches (sessionsModule)
+// as onit_local_cache_*: whether they serve, how often they stopped, and
+// how much they hold.
+func registerLocalCacheCollector(m *metrics.Metrics, gate *localcache.Gate, sessions *localcache.Sessions, objects *localcache.Objects) error {
+	return m.Register(metrics.LocalCacheCollector(gate, func() (int, int, int) {
+		held, _ := sessions.Len()
+		projects, tasks := objects.Len()
+		return held, projects, tasks
+	}))
 }

@@ -165,6 +165,57 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	}
 }
 
+// The instance caches' series follow the caches: trusted once both feeds
+// vouch, the session of a request counted, lapses a counter from zero.
+func TestLocalCacheMetrics(t *testing.T) {
+	app := observed(t)
+	scrape := func() []series {
+		t.Helper()
+		r := app.Do(t, "GET", "/metrics", nil, "Authorization", "Bearer "+metricsToken)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET /metrics = %d", r.Status)
+		}
+		return parseMetrics(t, string(r.Body))
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if v, _ := find(scrape(), "onit_local_cache_trusted"); v == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("onit_local_cache_trusted never reached 1 while both feeds are up")
+		}
+	}
+	token, _ := app.NewUser(t, "Ada Lovelace")
+	var all []series
+	// A lapse on a busy machine (a feed ran late) drops the copies: read
+	// again after one.
+	for try := 1; ; try++ {
+		before, _ := find(scrape(), "onit_local_cache_lapses_total")
+		if r := app.Do(t, "GET", "/api/v1/me", nil, onittest.Bearer(token)...); r.Status != http.StatusOK {
+			t.Fatalf("GET /api/v1/me = %d", r.Status)
+		}
+		all = scrape()
+		if after, _ := find(all, "onit_local_cache_lapses_total"); after == before || try == 5 {
+			break
+		}
+	}
+	for _, c := range []struct {
+		name     string
+		fragment []string
+		min, max float64
+	}{
+		{"onit_local_cache_entries", []string{`kind="sessions"`}, 1, 1e6},
+		{"onit_local_cache_entries", []string{`kind="projects"`}, 0, 1e6},
+		{"onit_local_cache_entries", []string{`kind="tasks"`}, 0, 1e6},
+		// A busy machine may let a feed run late: a few lapses, not none.
+		{"onit_local_cache_lapses_total", nil, 0, 1e6},
+	} {
+		if v, ok := find(all, c.name, c.fragment...); !ok || v < c.min || v > c.max {
+			t.Errorf("%s%v = %v (found %v), want in [%v, %v]", c.name, c.fragment, v, ok, c.min, c.max)
+		}
+	}
+}
+
 func TestMetricsTokenRequired(t *testing.T) {
 	app := observed(t)
 	tests := []struct {

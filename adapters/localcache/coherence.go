@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onitapp/onit/ports"
@@ -30,15 +31,58 @@ type Sink interface {
 // the subscription looks healthy) and the MySQL invalidation log
 // (durable, read every 250 ms). Invalidations and resets from any feed
 // pass straight through.
+//
+// The gate also counts lapses for operators: each time the cache, once
+// trusted, stopped serving (a feed distrusted it, or every proof ran out
+// before a new one came). A lapse costs the database a read for every
+// copy the instance would have served, so a count that climbs explains a
+// busier MySQL.
 type Gate struct {
-	sink  Sink
-	mu    sync.Mutex
-	until []time.Time // per feed; zero: not trusted
+	sink Sink
+	now  func() time.Time
+
+	mu      sync.Mutex
+	until   []time.Time // per feed; zero: not trusted
+	applied time.Time   // what the sink was last told to trust until; zero: nothing
+
+	lapses  atomic.Uint64
+	trusted atomic.Int64 // applied, in Unix nanoseconds, for Trusted
 }
 
 // NewGate returns a gate of n feeds in front of sink, trusting nothing.
-func NewGate(sink Sink, n int) *Gate {
-	return &Gate{sink: sink, until: make([]time.Time, n)}
+func NewGate(sink Sink, n int) *Gate { return NewGateWithClock(sink, n, time.Now) }
+
+// NewGateWithClock is NewGate reading the time from now, for tests.
+func NewGateWithClock(sink Sink, n int, now func() time.Time) *Gate {
+	return &Gate{sink: sink, now: now, until: make([]time.Time, n)}
+}
+
+// Trusted reports whether the sink currently serves its copies.
+func (g *Gate) Trusted() bool { return g.now().UnixNano() < g.trusted.Load() }
+
+// Lapses returns how often the sink, once trusted, stopped serving.
+func (g *Gate) Lapses() uint64 { return g.lapses.Load() }
+
+// apply tells the sink to trust until until (zero: distrust), counting a
+// lapse when a trust that was given ends, whether by running out before
+// now or by a distrust or an already past until. Callers hold g.mu.
+func (g *Gate) apply(until time.Time) {
+	now := g.now()
+	live := !until.IsZero() && now.Before(until)
+	if !g.applied.IsZero() && (!live || !now.Before(g.applied)) {
+		g.lapses.Add(1)
+	}
+	g.applied = time.Time{}
+	var trustedNanos int64
+	if live {
+		g.applied, trustedNanos = until, until.UnixNano()
+	}
+	g.trusted.Store(trustedNanos)
+	if until.IsZero() {
+		g.sink.Distrust()
+		return
+	}
+	g.sink.Trust(until)
 }
 
 // Feed returns the sink the i-th feed (0 ≤ i < n) reports to.
@@ -65,14 +109,14 @@ func (f gateFeed) Trust(until time.Time) {
 	if earliest.IsZero() {
 		return // another feed has not vouched yet (or stopped): stay off
 	}
-	f.g.sink.Trust(earliest)
+	f.g.apply(earliest)
 }
 
 func (f gateFeed) Distrust() {
 	f.g.mu.Lock()
 	defer f.g.mu.Unlock()
 	f.g.until[f.i] = time.Time{}
-	f.g.sink.Distrust()
+	f.g.apply(time.Time{})
 }
 
 // Sinks is one Sink made of several (the session cache and the object

@@ -63,3 +63,55 @@ func TestFanoutPublishesOnEveryChannel(t *testing.T) {
 		t.Fatalf("Publish = %v, sent %d and %d; want boom and both sent", err, a.seen, b.seen)
 	}
 }
+
+func TestGateCountsLapses(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	type step struct {
+		after   time.Duration // the clock moves this far first
+		feed    int
+		trust   time.Duration // trust until now+trust; 0: distrust
+		trusted bool          // the gate's answer after the step
+		lapses  uint64
+	}
+	for _, tt := range []struct {
+		name  string
+		steps []step
+	}{
+		{"first trust is no lapse", []step{
+			{0, 0, time.Second, false, 0}, {0, 1, time.Second, true, 0}}},
+		{"distrust before any trust is no lapse", []step{
+			{0, 0, 0, false, 0}, {0, 0, time.Second, false, 0}, {0, 1, time.Second, true, 0}}},
+		{"renewed in time", []step{
+			{0, 0, time.Second, false, 0}, {0, 1, time.Second, true, 0},
+			{500 * time.Millisecond, 1, time.Second, true, 0}, {0, 0, time.Second, true, 0}}},
+		{"a proof runs out, then is renewed", []step{
+			{0, 0, 10 * time.Second, false, 0}, {0, 1, time.Second, true, 0},
+			{2 * time.Second, 1, time.Second, true, 1}}},
+		{"a feed distrusts, then both vouch again", []step{
+			{0, 0, time.Second, false, 0}, {0, 1, time.Second, true, 0},
+			{0, 1, 0, false, 1}, {0, 1, time.Second, true, 1}}},
+		{"ran out, then distrusted: one lapse", []step{
+			{0, 0, time.Second, false, 0}, {0, 1, time.Second, true, 0},
+			{2 * time.Second, 1, 0, false, 1}, {0, 1, time.Second, false, 1}, {0, 0, time.Second, true, 1}}},
+		{"both feeds distrust: one lapse", []step{
+			{0, 0, time.Second, false, 0}, {0, 1, time.Second, true, 0},
+			{0, 0, 0, false, 1}, {0, 1, 0, false, 1}}},
+	} {
+		now := start
+		c := localcache.NewSessionsWithClock(10, time.Minute, func() time.Time { return now })
+		g := localcache.NewGateWithClock(c, 2, func() time.Time { return now })
+		for i, s := range tt.steps {
+			now = now.Add(s.after)
+			if s.trust == 0 {
+				g.Feed(s.feed).Distrust()
+			} else {
+				g.Feed(s.feed).Trust(now.Add(s.trust))
+			}
+			if g.Trusted() != s.trusted || c.Trusted() != s.trusted || g.Lapses() != s.lapses {
+				t.Errorf("%s, step %d: gate trusted %v, cache trusted %v, lapses %d; want %v and %d",
+					tt.name, i, g.Trusted(), c.Trusted(), g.Lapses(), s.trusted, s.lapses)
+			}
+		}
+	}
+}

@@ -264,3 +264,33 @@ func TestServerCollectorDown(t *testing.T) {
 		t.Errorf("reads = %d, want 1", n)
 	}
 }
+
+type fakeGate struct {
+	trusted bool
+	lapses  uint64
+}
+
+func (g fakeGate) Trusted() bool  { return g.trusted }
+func (g fakeGate) Lapses() uint64 { return g.lapses }
+
+func TestLocalCacheCollector(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		gate   fakeGate
+		labels map[string]string
+		want   float64
+	}{
+		{"onit_local_cache_trusted", fakeGate{trusted: true}, nil, 1},
+		{"onit_local_cache_trusted", fakeGate{}, nil, 0},
+		{"onit_local_cache_lapses_total", fakeGate{lapses: 3}, nil, 3},
+		{"onit_local_cache_entries", fakeGate{}, map[string]string{"kind": "sessions"}, 11},
+		{"onit_local_cache_entries", fakeGate{}, map[string]string{"kind": "projects"}, 12},
+		{"onit_local_cache_entries", fakeGate{}, map[string]string{"kind": "tasks"}, 13},
+	} {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(metrics.LocalCacheCollector(tt.gate, func() (int, int, int) { return 11, 12, 13 }))
+		if got, ok := sample(t, reg, tt.name, tt.labels); !ok || got != tt.want {
+			t.Errorf("%s%v with %+v = %v (found %v), want %v", tt.name, tt.labels, tt.gate, got, ok, tt.want)
+		}
+	}
+}
