@@ -128,7 +128,15 @@ func setupShared() error {
 		return fmt.Errorf("build onit: %w\n%s", err, out)
 	}
 	shared.template = filepath.Join(dir, "template")
-	args := []string{"--no-defaults", "--datadir=" + shared.template, "--auth-root-authentication-method=normal",
+	// A tmpdir of its own, as for every server here: a starting mariadbd
+	// (the installer's too) deletes every #sql* file in its tmpdir, and in
+	// the default /tmp those are the on-disk temporary tables of the
+	// shared server that the other suites query at the same moment.
+	installTmp := filepath.Join(dir, "install-tmp")
+	if err := os.MkdirAll(installTmp, 0o700); err != nil {
+		return err
+	}
+	args := []string{"--no-defaults", "--datadir=" + shared.template, "--tmpdir=" + installTmp, "--auth-root-authentication-method=normal",
 		"--skip-test-db", "--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
@@ -241,7 +249,14 @@ func launchMariaDB(ctx context.Context, datadir, runDir string) (*mariaDB, error
 
 // start runs mariadbd and waits until it answers on its socket.
 func (m *mariaDB) start(ctx context.Context) error {
-	args := []string{"--no-defaults", "--datadir=" + m.datadir, "--socket=" + m.sock,
+	// Its own tmpdir: at start mariadbd deletes every #sql* file there,
+	// which in the default /tmp would include the shared server's on-disk
+	// temporary tables in use by other tests.
+	tmp := filepath.Join(filepath.Dir(m.sock), "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return err
+	}
+	args := []string{"--no-defaults", "--datadir=" + m.datadir, "--tmpdir=" + tmp, "--socket=" + m.sock,
 		"--port=" + strconv.Itoa(m.port), "--bind-address=127.0.0.1", "--skip-name-resolve",
 		"--pid-file=" + filepath.Join(filepath.Dir(m.sock), "mariadb.pid"), "--log-error=" + m.logPath,
 		"--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M", "--skip-log-bin",

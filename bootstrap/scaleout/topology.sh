@@ -66,12 +66,14 @@ start_redis_cluster() {
 start_mariadb() { # name port extra options…
   local name=$1 port=$2; shift 2
   local d=$DIR/$name
-  mkdir -p "$d"
+  # A tmpdir of its own: a starting mariadbd deletes every #sql* file in
+  # its tmpdir, which in /tmp are other servers' temporary tables.
+  mkdir -p "$d/tmp"
   local user=()
   [ "$(id -u)" = 0 ] && user=(--user=root)
-  mariadb-install-db --no-defaults --datadir="$d/data" --auth-root-authentication-method=normal \
+  mariadb-install-db --no-defaults --datadir="$d/data" --tmpdir="$d/tmp" --auth-root-authentication-method=normal \
     --skip-test-db "${user[@]}" >"$d/install.log" 2>&1
-  /usr/sbin/mariadbd --no-defaults --datadir="$d/data" --socket="$d/mysqld.sock" --port="$port" \
+  /usr/sbin/mariadbd --no-defaults --datadir="$d/data" --tmpdir="$d/tmp" --socket="$d/mysqld.sock" --port="$port" \
     --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$d/mariadb.pid" --log-error="$d/mariadb.log" \
     --innodb-buffer-pool-size=128M --max-connections=200 "${user[@]}" "$@" &
   track $! "mariadb-$name"
