@@ -18,14 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 	"go.uber.org/fx"
 
 	"github.com/onitapp/onit/adapters/localcache"
-
 	"github.com/onitapp/onit/adapters/mysql/mysqltest"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/onitapp/onit/adapters/redisstore"
 	"github.com/onitapp/onit/adapters/redisstore/redistest"
 	"github.com/onitapp/onit/bootstrap/onittest"
