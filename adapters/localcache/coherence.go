@@ -46,7 +46,7 @@ type Gate struct {
 	applied time.Time   // what the sink was last told to trust until; zero: nothing
 
 	lapses  atomic.Uint64
-	trusted atomic.Int64 // applied, in Unix nanoseconds, for Trusted
+	trusted atomic.Int64 // applied in Unix nanoseconds (0: not trusted), read by Trusted without the lock
 }
 
 // NewGate returns a gate of n feeds in front of sink, trusting nothing.
