@@ -141,8 +141,9 @@ func (s *Service) auditStep(actor, target accounts.User, action accounts.AuditAc
 }
 
 // DeactivateUser marks the user inactive and ends every session of
-// theirs in one transaction with its audit entry (the path of `onit
-// revokesessions --deactivate`), then announces the revocation to every
+// theirs in one transaction with its audit entry (what `onit
+// revokesessions --deactivate` does through RevokeUserSessions, which has
+// no staff member to record), then announces the revocation to every
 // instance. It returns how many sessions ended. ErrSelfDeactivate
 // (Conflict) when actor and user are one; NotFound when the user does not
 // exist. Deactivating an inactive user ends any sessions left and is
