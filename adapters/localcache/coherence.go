@@ -41,12 +41,14 @@ type Gate struct {
 	sink Sink
 	now  func() time.Time
 
-	mu      sync.Mutex
-	until   []time.Time // per feed; zero: not trusted
-	applied time.Time   // what the sink was last told to trust until; zero: nothing
+	mu    sync.Mutex
+	until []time.Time // per feed; zero: not trusted
 
-	lapses  atomic.Uint64
-	trusted atomic.Int64 // applied in Unix nanoseconds (0: not trusted), read by Trusted without the lock
+	lapses atomic.Uint64
+	// trusted is what the sink was last told to trust until, in Unix
+	// nanoseconds (0: nothing, or an instant already past). Written under
+	// mu; read without it by Trusted.
+	trusted atomic.Int64
 }
 
 // NewGate returns a gate of n feeds in front of sink, trusting nothing.
@@ -67,17 +69,15 @@ func (g *Gate) Lapses() uint64 { return g.lapses.Load() }
 // lapse when a trust that was given ends, whether by running out before
 // now or by a distrust or an already past until. Callers hold g.mu.
 func (g *Gate) apply(until time.Time) {
-	now := g.now()
-	live := !until.IsZero() && now.Before(until)
-	if !g.applied.IsZero() && (!live || !now.Before(g.applied)) {
+	now := g.now().UnixNano()
+	var next int64
+	if !until.IsZero() && now < until.UnixNano() {
+		next = until.UnixNano()
+	}
+	if prev := g.trusted.Load(); prev != 0 && (next == 0 || now >= prev) {
 		g.lapses.Add(1)
 	}
-	g.applied = time.Time{}
-	var trustedNanos int64
-	if live {
-		g.applied, trustedNanos = until, until.UnixNano()
-	}
-	g.trusted.Store(trustedNanos)
+	g.trusted.Store(next)
 	if until.IsZero() {
 		g.sink.Distrust()
 		return
