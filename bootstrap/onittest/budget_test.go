@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,9 +115,8 @@ func TestRoundTripBudgets(t *testing.T) {
 		rc, keys = redistest.New(t)
 	}
 	rc.AddHook(redisstore.NewHook(counter))
-	var objects *localcache.Objects
-	app := newSessInstance(t, onittest.WithDB(db), onittest.WithRedis(rc, keys), onittest.WithFx(fx.Populate(&objects)))
-	lapses := watchLapses(t, app.local, objects)
+	var gate *localcache.Gate
+	app := newSessInstance(t, onittest.WithDB(db), onittest.WithRedis(rc, keys), onittest.WithFx(fx.Populate(&gate)))
 
 	email := sessUser(t, app)
 	auth := onittest.Bearer(app.Login(t, email, sessPassword))
@@ -204,8 +202,8 @@ func TestRoundTripBudgets(t *testing.T) {
 		// says nothing about the budget and is measured again; a try over
 		// budget while the cache stayed on fails the test.
 		for try := 1; ; try++ {
-			waitTrusted(t, app.local, objects)
-			before := lapses.Load()
+			waitTrusted(t, gate)
+			before := gate.Lapses()
 			var mysql, redis []string
 			var calls map[string]int64
 			var total int64
@@ -247,7 +245,7 @@ func TestRoundTripBudgets(t *testing.T) {
 				t.Logf("%-28s Redis commandstats %d %v", tt.name, total, calls)
 			}
 			over := len(mysql) > tt.want.mysql || len(redis) > tt.want.redis || total > int64(tt.want.redis)
-			if over && lapses.Load() != before {
+			if over && lapsedSince(gate, before) {
 				if try == maxBudgetTries {
 					t.Fatalf("%s: the instance cache lapsed during each of %d tries; no warm request could be measured", tt.name, try)
 				}
@@ -275,41 +273,17 @@ func TestRoundTripBudgets(t *testing.T) {
 // the instance cache.
 const maxBudgetTries = 5
 
-// watchLapses counts, until the test ends, the moments the instance's
-// caches did not serve their copies: each sample (one per 200 µs) at which
-// they were not trusted (a feed missed its deadline or lost its connection,
-// until its next good read), and each time they were emptied (a feed's
-// reset). A try during which the count moved was not measured warm.
-func watchLapses(t *testing.T, sessions *localcache.Sessions, objects *localcache.Objects) *atomic.Int64 {
-	t.Helper()
-	var n atomic.Int64
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		tick := time.NewTicker(200 * time.Microsecond)
-		defer tick.Stop()
-		held := false
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			projects, tasks := objects.Len()
-			if !sessions.Trusted() || !objects.Trusted() || (held && projects+tasks == 0) {
-				n.Add(1)
-			}
-			held = projects+tasks > 0
-		}
-	}()
-	t.Cleanup(func() { close(done); <-stopped })
-	return &n
+// lapsedSince reports whether the instance's caches stopped serving since
+// the gate had counted before lapses (a feed failed, or its proof ran out
+// before the next one), or are not serving now (a lapse the gate counts
+// only when a feed speaks again).
+func lapsedSince(gate *localcache.Gate, before uint64) bool {
+	return gate.Lapses() != before || !gate.Trusted()
 }
 
 // waitTrusted waits until the instance's caches serve copies again after a
 // lapse.
-func waitTrusted(t *testing.T, sessions *localcache.Sessions, objects *localcache.Objects) {
+func waitTrusted(t *testing.T, gate *localcache.Gate) {
 	t.Helper()
-	sessWaitFor(t, 10*time.Second, "the instance cache is trusted again", func() bool { return sessions.Trusted() && objects.Trusted() })
+	sessWaitFor(t, 10*time.Second, "the instance cache is trusted again", gate.Trusted)
 }

@@ -31,10 +31,8 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 	db := mysqltest.New(t)
 	db.AddQueryHook(counter) //nolint:staticcheck // the apps hold this *bun.DB; see TestRoundTripBudgets
 	db.AddQueryHook(tasks)   //nolint:staticcheck // the same
-	var sessions *localcache.Sessions
-	var objects *localcache.Objects
-	warm := onittest.New(t, onittest.WithDB(db), onittest.WithFx(fx.Populate(&sessions, &objects)))
-	lapses := watchLapses(t, sessions, objects)
+	var gate *localcache.Gate
+	warm := onittest.New(t, onittest.WithDB(db), onittest.WithFx(fx.Populate(&gate)))
 	cold := onittest.New(t, onittest.WithDB(db), onittest.WithRedis(warm.Redis, warm.Keys),
 		onittest.WithSettings(func(s *env.Settings) { s.Redis.CacheSize = 0 }))
 	alice, bob := newUser(t, warm, "Alice"), newUser(t, warm, "Bob")
@@ -145,8 +143,8 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 	for _, tt := range tests {
 		// Not parallel: the statement counter is shared.
 		for try := 1; ; try++ {
-			waitTrusted(t, sessions, objects)
-			before := lapses.Load()
+			waitTrusted(t, gate)
+			before := gate.Lapses()
 			w := run(warm, tt.who(), tt.prepare, tt.body)
 			c := run(cold, tt.who(), tt.prepare, tt.body)
 			t.Logf("%-26s %d  warm MySQL %v, cold MySQL %v", tt.name, w.status, w.mysql, c.mysql)
@@ -158,7 +156,7 @@ func TestWarmPatchAnswersAsColdPatch(t *testing.T) {
 			// A warm instance whose cache lapsed (a feed missed its
 			// deadline on a busy machine) rightly reads before it writes:
 			// that try says nothing about the warm path and runs again.
-			if !wrote && lapses.Load() != before && try < maxBudgetTries {
+			if !wrote && lapsedSince(gate, before) && try < maxBudgetTries {
 				t.Logf("%s: the warm instance's cache lapsed during try %d; running it again", tt.name, try)
 				continue
 			}
